@@ -1,0 +1,42 @@
+# Short commands on top of CMake. `make run` and `make test` work on a fresh
+# machine: they install what they need first.
+BUILD ?= build
+JOBS ?= 2
+CMAKE_FLAGS ?=
+
+.PHONY: all build run test test-unit test-sanitize test-install deps clean
+
+all: build
+
+# Debian packages the tests need (MPFR for the high-precision reference).
+deps:
+	@sh tools/install_deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/examples/seed_softmax
+
+test-unit: deps build
+	./$(BUILD)/tests/xent_tests
+
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DXENT_SANITIZE=ON \
+	  -DXENT_BUILD_EXAMPLES=OFF > /dev/null
+	cmake --build $(BUILD)-asan -j $(JOBS)
+	./$(BUILD)-asan/tests/xent_tests
+
+# Install into a temporary prefix and build a small program against it with
+# pkg-config and with CMake's find_package.
+test-install: build
+	sh tests/install/check_install.sh $(BUILD)
+
+test: test-unit test-sanitize test-install
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan

@@ -1,0 +1,78 @@
+/*
+ * Kernel interface. The framework (src/ops) checks arguments, walks layouts
+ * and converts dtypes; kernels only see contiguous rows.
+ *
+ * Reference kernels (kernels/reference) work on rows of doubles with
+ * compensated sums. They are the oracle: every faster variant added beside
+ * them (AVX2, AVX-512, NEON) is tested against them and must meet the
+ * accuracy bounds stated in xent.h.
+ *
+ * Every row kernel accepts y == x (in place).
+ */
+#ifndef XENT_KERNELS_H
+#define XENT_KERNELS_H
+
+#include <stdint.h>
+
+/* ---- normalizers over one row of n elements ---- */
+void xent_ref_softmax_row(const double *x, double *y, int64_t n);
+void xent_ref_log_softmax_row(const double *x, double *y, int64_t n);
+double xent_ref_logsumexp_row(const double *x, int64_t n);
+
+void xent_ref_softmax_backward_row(const double *y, const double *dy, double *dx,
+                                   int64_t n);
+void xent_ref_log_softmax_backward_row(const double *y, const double *dy,
+                                       double *dx, int64_t n);
+/* dx = dout * softmax(x); dx may alias x. */
+void xent_ref_logsumexp_backward_row(const double *x, double dout, double *dx,
+                                     int64_t n);
+
+/* ---- element-wise functions of one double ---- */
+double xent_ref_sigmoid(double x);
+double xent_ref_log_sigmoid(double x);
+double xent_ref_softplus(double x);
+double xent_ref_sigmoid_grad(double x);     /* sigmoid(x) sigmoid(-x) */
+double xent_ref_log_sigmoid_grad(double x); /* sigmoid(-x)            */
+double xent_ref_logit(double p);
+
+/* ---- building blocks shared by the reference kernels ---- */
+
+/* Neumaier's compensated sum: add terms with xent_ref_sum_add and read the
+ * total with xent_ref_sum_value. The error is about one rounding of the
+ * total, independent of the number of terms. */
+typedef struct {
+  double sum, comp;
+} xent_ref_sum;
+
+static inline void xent_ref_sum_add(xent_ref_sum *s, double v) {
+  double t = s->sum + v;
+  double a = s->sum >= 0 ? s->sum : -s->sum, b = v >= 0 ? v : -v;
+  s->comp += a >= b ? (s->sum - t) + v : (v - t) + s->sum;
+  s->sum = t;
+}
+
+static inline double xent_ref_sum_value(const xent_ref_sum *s) {
+  return s->sum + s->comp;
+}
+
+/* Row statistics used by the normalizers: the first index of the maximum,
+ * whether a NaN was seen, and how many entries equal +inf. */
+typedef struct {
+  int64_t argmax;
+  double max;
+  int has_nan;
+  int64_t n_posinf;
+} xent_ref_rowmax;
+
+xent_ref_rowmax xent_ref_row_max(const double *x, int64_t n);
+
+/* exp(x - m) with x - m formed exactly as a two-double sum, so the result's
+ * accuracy does not depend on how large x and m are. */
+double xent_ref_exp_shifted(double x, double m);
+
+/* s = sum over i != k of exp(x_i - m); the softmax denominator is 1 + s.
+ * If `e` is not NULL, exp(x_i - m) is stored in e[i] (e[k] = 1). */
+double xent_ref_tail_sum(const double *x, int64_t n, int64_t k, double m,
+                         double *e);
+
+#endif /* XENT_KERNELS_H */

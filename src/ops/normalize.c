@@ -1,0 +1,155 @@
+/* softmax, log_softmax, logsumexp and their backward passes along an axis:
+ * argument checks and layout walking around the row kernels. */
+#include "../core/internal.h"
+#include "../kernels/kernels.h"
+
+#include <math.h>
+
+/* A row operation on up to two same-shape inputs and one output; `scalar` is
+ * the per-row value of a reduced input (logsumexp_backward's dout). */
+typedef void (*row_op)(const double *a, const double *b, double scalar,
+                       double *out, int64_t n);
+
+static void op_softmax(const double *a, const double *b, double s, double *out,
+                       int64_t n) {
+  (void)b, (void)s;
+  xent_ref_softmax_row(a, out, n);
+}
+static void op_log_softmax(const double *a, const double *b, double s,
+                           double *out, int64_t n) {
+  (void)b, (void)s;
+  xent_ref_log_softmax_row(a, out, n);
+}
+static void op_softmax_backward(const double *a, const double *b, double s,
+                                double *out, int64_t n) {
+  (void)s;
+  xent_ref_softmax_backward_row(a, b, out, n);
+}
+static void op_log_softmax_backward(const double *a, const double *b, double s,
+                                    double *out, int64_t n) {
+  (void)s;
+  xent_ref_log_softmax_backward_row(a, b, out, n);
+}
+static void op_logsumexp_backward(const double *a, const double *b, double s,
+                                  double *out, int64_t n) {
+  (void)b;
+  xent_ref_logsumexp_backward_row(a, s, out, n);
+}
+
+/*
+ * Shared driver. `a` (and `b` if given) and `out` have one shape; `reduced`
+ * (if given) has the reduced shape and supplies one scalar per row.
+ */
+static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
+                                const xent_tensor_t *b, const char *b_name,
+                                const xent_tensor_t *reduced,
+                                const char *reduced_name,
+                                const xent_tensor_t *out, const char *out_name,
+                                int axis, row_op op) {
+  xent__clear_error();
+  XENT__TRY(xent__check_tensor(a, a_name));
+  XENT__TRY(xent__require_float(a, a_name));
+  if (b) {
+    XENT__TRY(xent__check_tensor(b, b_name));
+    XENT__TRY(xent__require_float(b, b_name));
+  }
+  if (reduced) {
+    XENT__TRY(xent__check_tensor(reduced, reduced_name));
+    XENT__TRY(xent__require_float(reduced, reduced_name));
+  }
+  XENT__TRY(xent__check_output(out, out_name));
+  XENT__TRY(xent__require_float(out, out_name));
+  int ax;
+  XENT__TRY(xent__resolve_axis(axis, a->rank, a_name, &ax));
+  if (b) XENT__TRY(xent__check_same_shape(a, a_name, b, b_name));
+  XENT__TRY(xent__check_same_shape(a, a_name, out, out_name));
+  int reduced_axis = -1;
+  if (reduced)
+    XENT__TRY(xent__check_reduced_shape(a, a_name, ax, reduced, reduced_name,
+                                        &reduced_axis));
+
+  const xent_tensor_t *group[4] = {a, out, b ? b : a, reduced ? reduced : a};
+  int group_axis[4] = {ax, ax, ax, reduced ? reduced_axis : ax};
+  xent__rows it;
+  xent__rows_init(&it, 4, group, ax, group_axis);
+  if (it.count == 0 || it.length == 0) return XENT_OK;
+
+  int64_t n = it.length;
+  xent__scratch sa, sb;
+  XENT__TRY(xent__scratch_get(&sa, n, out_name));
+  xent_status_t st = xent__scratch_get(&sb, n, out_name);
+  if (st != XENT_OK) {
+    xent__scratch_free(&sa);
+    return st;
+  }
+  for (int64_t r = 0; r < it.count; r++) {
+    if (r) xent__rows_next(&it);
+    xent__gather(sa.p, it.ptr[0], it.row_stride[0], n, a->dtype);
+    if (b) xent__gather(sb.p, it.ptr[2], it.row_stride[2], n, b->dtype);
+    double scalar = reduced ? xent__load(it.ptr[3], reduced->dtype) : 0.0;
+    op(sa.p, sb.p, scalar, sa.p, n);
+    xent__scatter(it.ptr[1], it.row_stride[1], sa.p, n, out->dtype);
+  }
+  xent__scratch_free(&sa);
+  xent__scratch_free(&sb);
+  return XENT_OK;
+}
+
+xent_status_t xent_softmax(const xent_tensor_t *x, int axis,
+                           const xent_tensor_t *y) {
+  return along_axis(x, "x", NULL, NULL, NULL, NULL, y, "y", axis, op_softmax);
+}
+
+xent_status_t xent_log_softmax(const xent_tensor_t *x, int axis,
+                               const xent_tensor_t *y) {
+  return along_axis(x, "x", NULL, NULL, NULL, NULL, y, "y", axis,
+                    op_log_softmax);
+}
+
+xent_status_t xent_softmax_backward(const xent_tensor_t *y,
+                                    const xent_tensor_t *dy, int axis,
+                                    const xent_tensor_t *dx) {
+  return along_axis(y, "y", dy, "dy", NULL, NULL, dx, "dx", axis,
+                    op_softmax_backward);
+}
+
+xent_status_t xent_log_softmax_backward(const xent_tensor_t *y,
+                                        const xent_tensor_t *dy, int axis,
+                                        const xent_tensor_t *dx) {
+  return along_axis(y, "y", dy, "dy", NULL, NULL, dx, "dx", axis,
+                    op_log_softmax_backward);
+}
+
+xent_status_t xent_logsumexp_backward(const xent_tensor_t *x,
+                                      const xent_tensor_t *dout, int axis,
+                                      const xent_tensor_t *dx) {
+  return along_axis(x, "x", NULL, NULL, dout, "dout", dx, "dx", axis,
+                    op_logsumexp_backward);
+}
+
+xent_status_t xent_logsumexp(const xent_tensor_t *x, int axis,
+                             const xent_tensor_t *out) {
+  xent__clear_error();
+  XENT__TRY(xent__check_tensor(x, "x"));
+  XENT__TRY(xent__require_float(x, "x"));
+  XENT__TRY(xent__check_output(out, "out"));
+  XENT__TRY(xent__require_float(out, "out"));
+  int ax, out_axis;
+  XENT__TRY(xent__resolve_axis(axis, x->rank, "x", &ax));
+  XENT__TRY(xent__check_reduced_shape(x, "x", ax, out, "out", &out_axis));
+
+  const xent_tensor_t *group[2] = {x, out};
+  int group_axis[2] = {ax, out_axis};
+  xent__rows it;
+  xent__rows_init(&it, 2, group, ax, group_axis);
+  if (it.count == 0) return XENT_OK;
+  xent__scratch s;
+  XENT__TRY(xent__scratch_get(&s, it.length, "out"));
+  for (int64_t r = 0; r < it.count; r++) {
+    if (r) xent__rows_next(&it);
+    xent__gather(s.p, it.ptr[0], it.row_stride[0], it.length, x->dtype);
+    xent__store(it.ptr[1], out->dtype, xent_ref_logsumexp_row(s.p, it.length));
+  }
+  xent__scratch_free(&s);
+  return XENT_OK;
+}
