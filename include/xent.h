@@ -371,6 +371,167 @@ XENT_API xent_status_t xent_one_hot(const xent_tensor_t *labels, int axis,
                                     double on_value, double off_value,
                                     unsigned flags, const xent_tensor_t *y);
 
+/* ------------------------------------------------------------------------ */
+/* Cross-entropy on logits: softmax (dense and sparse labels) and sigmoid   */
+/* ------------------------------------------------------------------------ */
+/*
+ * Three functions cover the family; an xent_ce_options_t selects each peer's
+ * semantics (docs/compat.md maps every TensorFlow, Keras and PyTorch call to
+ * the options that reproduce it):
+ *
+ *   xent_softmax_cross_entropy         labels are probabilities, logits' shape
+ *   xent_sparse_softmax_cross_entropy  labels are class indices (i32, i64, u8),
+ *                                      logits' shape without the class axis
+ *   xent_sigmoid_cross_entropy         labels are per-class targets in [0, 1],
+ *                                      logits' shape (multi-label or binary)
+ *
+ * Terms. The class axis is opts->axis. A "position" is one index of the
+ * other axes (a sample, or a pixel / time step of one). A position is
+ * COUNTED unless it is masked (opts->mask, opts->lengths) or its sparse
+ * label equals opts->ignore_index. Uncounted positions add no loss and no
+ * gradient, and are not counted by any mean.
+ *
+ * Per-position loss, with u the effective target (below) and
+ * log_softmax as in xent_log_softmax:
+ *   softmax:  L = sw * sum_c u_c * -log_softmax(x)_c
+ *   sigmoid:  L_c = sw * cw_c * (pw_c * y'_c * softplus(-x_c) + (1 - y'_c) * softplus(x_c))
+ *             (one loss per element; with XENT_CE_MEAN_OVER_CLASSES, the
+ *             mean over the class axis, one loss per position: Keras)
+ * where sw is the position's sample weight, cw_c the class weight, pw_c the
+ * positive weight (sigmoid only; PyTorch pos_weight,
+ * tf.nn.weighted_cross_entropy_with_logits), and, with smoothing a:
+ *   dense:   u_c = cw_c * (y_c (1 - a) + a / C)
+ *   sparse:  u_c = (1 - a) cw_y [c == y] + (a / C) cw_c   (PyTorch's rule)
+ *   sigmoid: y'_c = y_c (1 - a) + a / 2
+ *
+ * The position's weight, used by MEAN, is sw * cw_y for sparse labels and sw
+ * for dense labels (PyTorch divides probability-target losses by the count,
+ * not the class weights). For sigmoid losses each element of a position
+ * carries the position's weight.
+ *
+ * Reductions (opts->reduction) of the weighted losses L over counted
+ * positions (or elements, for per-element sigmoid losses):
+ *   NONE                  loss holds L per position / element (0 where uncounted)
+ *   SUM                   sum of L
+ *   MEAN                  sum of L / sum of weights  (PyTorch "mean", Keras
+ *                         "mean_with_sample_weight", TF v1 MEAN)
+ *   SUM_OVER_BATCH_SIZE   sum of L / number of positions; when a mask,
+ *                         lengths or ignore_index is in use, / number of
+ *                         counted positions (Keras "sum_over_batch_size")
+ *   SUM_BY_NONZERO_WEIGHTS sum of L / number of counted positions whose sample
+ *                         weight is not 0 (TF v1 default)
+ * When the divisor is 0 (empty batch, everything masked or ignored, all
+ * weights 0), the reduced loss and its gradient are opts->empty: 0 (Keras's
+ * and TF's divide_no_nan; the default) or NaN (PyTorch).
+ *
+ * Gradient. `grad` (logits' shape) receives d(loss)/d(logits) of the reduced
+ * loss, times opts->upstream when given (the gradient of the final objective
+ * with respect to `loss`: a one-element tensor for a scalar reduction, the
+ * loss's shape for NONE). For softmax losses,
+ *   grad_c = softmax(x)_c * T - u_c,  T = sum_c u_c   (the true gradient)
+ * computed without cancellation on the dominant logit, so the row
+ * [40, 0 x 9] with label 0 gets -9 e^-40 to full relative precision in f64.
+ * With XENT_CE_TF_GRADIENT, T = 1 (TensorFlow's softmax - labels, which is the
+ * gradient only when the labels sum to 1). For sigmoid losses,
+ *   grad_c = sw cw_c (-pw_c y'_c sigmoid(-x_c) + (1 - y'_c) sigmoid(x_c)).
+ *
+ * Exactness beyond the peers: losses are sums of non-negative terms
+ * (-log_softmax is computed as log1p of the tail sum), so a confidently
+ * correct prediction keeps its tiny loss: logits [37.42994775023705, 0] with
+ * label 0 give 5.551115123125764e-17 in f64 (peers return 0), and the f32
+ * loss of [20, 0] is 2.0611537e-09 rather than 0.
+ *
+ * Odd inputs:
+ *   - sparse label outside [0, C) that is not ignore_index: XENT_ERR_INDEX,
+ *     naming the position and value (e.g. "labels[17] = 12 is outside
+ *     [0, 10)"); nothing is written.
+ *   - NaN in a position's logits or labels: that position's loss and gradient
+ *     are NaN (and so is a reduced loss that counts it).
+ *   - +inf logits: softmax's limit rules (xent_softmax); a target with
+ *     probability 0 in the limit gives loss +inf, never NaN.
+ *   - a term whose coefficient (label, weight, 1 - label) is 0 is skipped,
+ *     so 0 * inf never makes a NaN: a +inf logit with label 0 in sigmoid CE
+ *     has loss +inf only if its label is below 1.
+ *   - a position whose sample weight is 0 adds 0 loss and 0 gradient even if
+ *     its logits are infinite or NaN.
+ *   - logits all -inf with a positive target: loss +inf, gradient -u.
+ *
+ * Accuracy: f32/f16/bf16 loss and gradient within 1 ulp plus the rounding of
+ * the reduction; f64 per-position loss within 4 ulp (with non-negative
+ * targets), gradient within 4 ulp of |softmax_c T| + |u_c|.
+ */
+
+typedef enum xent_reduction_t {
+  XENT_REDUCTION_NONE = 0,
+  XENT_REDUCTION_SUM = 1,
+  XENT_REDUCTION_MEAN = 2,
+  XENT_REDUCTION_SUM_OVER_BATCH_SIZE = 3,
+  XENT_REDUCTION_SUM_BY_NONZERO_WEIGHTS = 4
+} xent_reduction_t;
+
+/* The value of a mean with nothing to average. */
+typedef enum xent_empty_t {
+  XENT_EMPTY_ZERO = 0, /* Keras, TensorFlow (divide_no_nan)  */
+  XENT_EMPTY_NAN = 1   /* PyTorch (0 / 0)                    */
+} xent_empty_t;
+
+/* opts->ignore_index value meaning "no label is ignored". */
+#define XENT_NO_IGNORE INT64_MIN
+
+/* opts->flags */
+#define XENT_CE_TF_GRADIENT 1u        /* softmax losses: grad = softmax - u     */
+#define XENT_CE_MEAN_OVER_CLASSES 2u  /* sigmoid: average over the class axis  */
+
+typedef struct xent_ce_options_t {
+  int axis;                    /* class axis of logits (default -1)          */
+  xent_reduction_t reduction;  /* default XENT_REDUCTION_MEAN                */
+  xent_empty_t empty;          /* default XENT_EMPTY_ZERO                    */
+  double label_smoothing;      /* a in [0, 1]; default 0                     */
+  int64_t ignore_index;        /* sparse labels; default XENT_NO_IGNORE      */
+  unsigned flags;              /* XENT_CE_* bits; default 0                  */
+  /* Optional tensors (NULL when unused): */
+  const xent_tensor_t *class_weights;  /* (C,) float                           */
+  const xent_tensor_t *pos_weight;     /* sigmoid only: (C,) or one element     */
+  const xent_tensor_t *sample_weights; /* float; aligned with the positions
+                                          from the left (batch first), each
+                                          extent equal or 1 (broadcast); for
+                                          per-element sigmoid losses, aligned
+                                          with the elements                   */
+  const xent_tensor_t *mask;           /* u8, the positions' shape; 0 = masked */
+  const xent_tensor_t *lengths;        /* i32/i64 (N,): position (n, t, ...)
+                                          counts iff t < lengths[n], as
+                                          tf.sequence_mask; needs >= 2 position
+                                          axes; negative lengths count nothing */
+  const xent_tensor_t *upstream;       /* see "Gradient" above                 */
+} xent_ce_options_t;
+
+/* The defaults listed above. */
+XENT_API xent_ce_options_t xent_ce_options_default(void);
+
+/*
+ * Each computes the loss into `loss` and/or the gradient into `grad` (either
+ * may be NULL, not both). `loss`: for XENT_REDUCTION_NONE, the positions'
+ * shape (per-element sigmoid: logits' shape); otherwise a one-element tensor
+ * (rank 0, or any shape of one element). `opts` may be NULL for the defaults.
+ * Bad options give XENT_ERR_ARGUMENT (unknown reduction or flags, smoothing
+ * outside [0, 1], options that do not apply to the function), bad option
+ * tensors XENT_ERR_SHAPE / XENT_ERR_DTYPE naming the option.
+ */
+XENT_API xent_status_t xent_softmax_cross_entropy(const xent_tensor_t *logits,
+                                                  const xent_tensor_t *labels,
+                                                  const xent_ce_options_t *opts,
+                                                  const xent_tensor_t *loss,
+                                                  const xent_tensor_t *grad);
+XENT_API xent_status_t xent_sparse_softmax_cross_entropy(
+    const xent_tensor_t *logits, const xent_tensor_t *labels,
+    const xent_ce_options_t *opts, const xent_tensor_t *loss,
+    const xent_tensor_t *grad);
+XENT_API xent_status_t xent_sigmoid_cross_entropy(const xent_tensor_t *logits,
+                                                  const xent_tensor_t *labels,
+                                                  const xent_ce_options_t *opts,
+                                                  const xent_tensor_t *loss,
+                                                  const xent_tensor_t *grad);
+
 #ifdef __cplusplus
 }
 #endif

@@ -95,7 +95,7 @@ void xent__scatter(void *dst, int64_t stride, const double *src, int64_t n,
 
 /* ---- rows: lockstep iteration over every position but one axis (rows.c) ---- */
 
-#define XENT__ROWS_MAX_TENSORS 6
+#define XENT__ROWS_MAX_TENSORS 8
 
 /*
  * Walks the "rows" of a group of tensors: every combination of the indices

@@ -27,6 +27,23 @@ void xent_ref_log_softmax_backward_row(const double *y, const double *dy,
 void xent_ref_logsumexp_backward_row(const double *x, double dout, double *dx,
                                      int64_t n);
 
+/* ---- cross-entropy ---- */
+
+/*
+ * Softmax cross-entropy of one row of logits x against the effective target
+ * u (both length n): returns sum_c u_c * -log_softmax(x)_c, skipping terms
+ * with u_c == 0. If g is not NULL, writes g_c = softmax(x)_c * T - u_c with
+ * T = sum(u), or T = 1 when tf_gradient is set. `work` has room for 2n
+ * doubles. g may alias u.
+ */
+double xent_ref_softmax_ce_row(const double *x, const double *u, double *g,
+                               int64_t n, int tf_gradient, double *work);
+
+/* Sigmoid cross-entropy of one element: returns
+ * pw y softplus(-x) + (1 - y) softplus(x) and stores its derivative in *g
+ * (if not NULL); a term whose coefficient is 0 is skipped. */
+double xent_ref_sigmoid_ce(double x, double y, double pw, double *g);
+
 /* ---- element-wise functions of one double ---- */
 double xent_ref_sigmoid(double x);
 double xent_ref_log_sigmoid(double x);
