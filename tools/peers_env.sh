@@ -75,19 +75,19 @@ start=$(date +%s)
 command -v dpkg-query >/dev/null || die "dpkg-query not found: this script needs a Debian system"
 
 # ---- Debian packages ---------------------------------------------------------
-missing=$(apt_missing)
-if [[ -n "$missing" ]]; then
+to_install=$(apt_missing)
+if [[ -n "$to_install" ]]; then
     SUDO=()
     if [[ $(id -u) -ne 0 ]]; then
-        command -v sudo >/dev/null || die "need root (or sudo) to apt-get install: $missing"
+        command -v sudo >/dev/null || die "need root (or sudo) to apt-get install: $to_install"
         SUDO=(sudo)
     fi
-    log "apt-get install $missing"
-    export DEBIAN_FRONTEND=noninteractive
+    log "apt-get install $to_install"
     "${SUDO[@]}" apt-get update -qq || die "apt-get update failed"
     # shellcheck disable=SC2086
-    "${SUDO[@]}" apt-get install -y -qq --no-install-recommends $missing >/dev/null \
-        || die "apt-get install $missing failed"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends $to_install >/dev/null \
+        || die "apt-get install $to_install failed"
 fi
 [[ -x "$SYS_PY" ]] || die "$SYS_PY not found"
 "$SYS_PY" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' \
@@ -133,6 +133,7 @@ then
     rm -f "$VERSIONS.tmp"
     die "smoke test failed: the peers do not all import/run in $VENV (left in place for inspection)"
 fi
+echo "python3-torch (Debian) $(dpkg-query -W -f='${Version}' python3-torch)" >>"$VERSIONS.tmp"
 mv "$VERSIONS.tmp" "$VERSIONS"
 want_stamp >"$STAMP"
 log "done in $(( $(date +%s) - start ))s"

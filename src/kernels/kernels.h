@@ -12,6 +12,7 @@
 #ifndef XENT_KERNELS_H
 #define XENT_KERNELS_H
 
+#include <math.h>
 #include <stdint.h>
 
 /* ---- normalizers over one row of n elements ---- */
@@ -69,7 +70,9 @@ static inline void xent_ref_sum_add(xent_ref_sum *s, double v) {
 }
 
 static inline double xent_ref_sum_value(const xent_ref_sum *s) {
-  return s->sum + s->comp;
+  /* Once the sum is infinite (or NaN) the compensation is inf - inf = NaN and
+   * means nothing: the sum itself is the answer. */
+  return isfinite(s->sum) ? s->sum + s->comp : s->sum;
 }
 
 /* Row statistics used by the normalizers: the first index of the maximum,
