@@ -1,0 +1,363 @@
+/*
+ * The loss frame (see frame.h). Two sweeps over the positions: the first
+ * reads only labels, masks and weights (validating labels, so an error writes
+ * nothing, and computing the reduction's divisor); the second computes each
+ * counted position's loss and gradient, already scaled by the divisor.
+ */
+#include "frame.h"
+
+#include "../kernels/kernels.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+/* Slots of the row iterator. */
+enum { T_PRED, T_GRAD, T_TARGET, T_LOSS, T_WEIGHT, T_MASK, T_UPSTREAM, T_COUNT };
+
+typedef struct {
+  const xent__loss_spec *s;
+  const xent_ce_options_t *o;
+  int axis;
+  int64_t classes;
+  int scalar_loss;
+  xent_tensor_t weight_view; /* sample weights broadcast to positions/elements */
+  const xent_tensor_t *group[T_COUNT];
+  int group_axis[T_COUNT];
+} frame;
+
+xent_status_t xent__check_common_options(const xent_ce_options_t *o) {
+  if ((unsigned)o->reduction > XENT_REDUCTION_SUM_BY_NONZERO_WEIGHTS)
+    return xent__fail(XENT_ERR_ARGUMENT, "opts->reduction = %d is not a xent_reduction_t",
+                      (int)o->reduction);
+  if ((unsigned)o->empty > XENT_EMPTY_NAN)
+    return xent__fail(XENT_ERR_ARGUMENT, "opts->empty = %d is not a xent_empty_t",
+                      (int)o->empty);
+  return XENT_OK;
+}
+
+/* Left-aligned broadcast of `src` to `shape`: every extent of src equals the
+ * target's or is 1; missing trailing axes are broadcast. */
+static xent_status_t broadcast_left(const xent_tensor_t *src, const char *name, int rank,
+                                    const int64_t *shape, xent_tensor_t *view) {
+  if (src->rank > rank)
+    return xent__fail(XENT_ERR_SHAPE, "%s has rank %d, more than the %d axes it weights",
+                      name, (int)src->rank, rank);
+  memset(view, 0, sizeof *view);
+  view->data = src->data;
+  view->dtype = src->dtype;
+  view->rank = rank;
+  for (int i = 0; i < rank; i++) {
+    view->shape[i] = shape[i];
+    if (i >= src->rank) continue; /* stride 0 */
+    if (src->shape[i] == shape[i])
+      view->strides[i] = src->strides[i];
+    else if (src->shape[i] != 1)
+      return xent__fail(XENT_ERR_SHAPE,
+                        "%s.shape[%d] = %" PRId64 " cannot broadcast to %" PRId64, name, i,
+                        src->shape[i], shape[i]);
+  }
+  return XENT_OK;
+}
+
+xent_status_t xent__load_per_class(const xent_tensor_t *t, const char *name,
+                                   int64_t classes, int allow_scalar, double *out) {
+  XENT__TRY(xent__check_tensor(t, name));
+  XENT__TRY(xent__require_float(t, name));
+  if (allow_scalar && xent_tensor_numel(t) == 1) {
+    double v = xent__load(t->data, t->dtype);
+    for (int64_t c = 0; c < classes; c++) out[c] = v;
+    return XENT_OK;
+  }
+  if (t->rank != 1 || t->shape[0] != classes)
+    return xent__fail(XENT_ERR_SHAPE, "%s must have shape (%" PRId64 ")%s, one per class",
+                      name, classes, allow_scalar ? " or one element" : "");
+  xent__gather(out, t->data, t->strides[0], classes, t->dtype);
+  return XENT_OK;
+}
+
+/* Checks the tensors, resolves shapes and fills the iterator group. */
+static xent_status_t plan(frame *f) {
+  const xent__loss_spec *s = f->s;
+  const xent_ce_options_t *o = f->o;
+  const xent_tensor_t *pred = s->pred, *target = s->target;
+  XENT__TRY(xent__check_common_options(o));
+  XENT__TRY(xent__check_tensor(pred, s->pred_name));
+  XENT__TRY(xent__require_float(pred, s->pred_name));
+  XENT__TRY(xent__check_tensor(target, s->target_name));
+  if (!s->loss && !s->grad)
+    return xent__fail(XENT_ERR_NULL, "loss and grad are both NULL; nothing to compute");
+  XENT__TRY(xent__resolve_axis(o->axis, pred->rank, s->pred_name, &f->axis));
+  int ax = f->axis;
+  f->classes = pred->shape[ax];
+  f->scalar_loss = o->reduction != XENT_REDUCTION_NONE;
+
+  int target_axis = ax;
+  if (s->target_kind == XENT__TARGET_SPARSE) {
+    if (!xent__is_integer(target->dtype))
+      return xent__fail(XENT_ERR_DTYPE, "%s has dtype %s; sparse labels are i32, i64 or u8",
+                        s->target_name, xent_dtype_name(target->dtype));
+    XENT__TRY(xent__check_reduced_shape(pred, s->pred_name, ax, target, s->target_name,
+                                        &target_axis));
+  } else {
+    XENT__TRY(xent__require_float(target, s->target_name));
+    XENT__TRY(xent__check_same_shape(pred, s->pred_name, target, s->target_name));
+    if (o->ignore_index != XENT_NO_IGNORE)
+      return xent__fail(XENT_ERR_ARGUMENT,
+                        "opts->ignore_index applies only to sparse (integer) labels");
+  }
+
+  /* the positions' shape: the predictions without the class axis */
+  xent_tensor_t positions;
+  memset(&positions, 0, sizeof positions);
+  positions.rank = pred->rank - 1;
+  for (int i = 0, j = 0; i < pred->rank; i++)
+    if (i != ax) positions.shape[j++] = pred->shape[i];
+
+  int loss_axis = -1;
+  if (s->loss) {
+    XENT__TRY(xent__check_output(s->loss, "loss"));
+    XENT__TRY(xent__require_float(s->loss, "loss"));
+    if (f->scalar_loss) {
+      if (xent_tensor_numel(s->loss) != 1)
+        return xent__fail(XENT_ERR_SHAPE,
+                          "loss has %" PRId64 " elements; a reduced loss needs exactly one",
+                          xent_tensor_numel(s->loss));
+    } else if (s->elementwise) {
+      XENT__TRY(xent__check_same_shape(pred, s->pred_name, s->loss, "loss"));
+      loss_axis = ax;
+    } else {
+      XENT__TRY(xent__check_reduced_shape(pred, s->pred_name, ax, s->loss, "loss", &loss_axis));
+    }
+  }
+  if (s->grad) {
+    XENT__TRY(xent__check_output(s->grad, "grad"));
+    XENT__TRY(xent__require_float(s->grad, "grad"));
+    XENT__TRY(xent__check_same_shape(pred, s->pred_name, s->grad, "grad"));
+  }
+
+  int weight_axis = -1;
+  if (o->sample_weights) {
+    XENT__TRY(xent__check_tensor(o->sample_weights, "opts->sample_weights"));
+    XENT__TRY(xent__require_float(o->sample_weights, "opts->sample_weights"));
+    if (s->elementwise) {
+      XENT__TRY(broadcast_left(o->sample_weights, "opts->sample_weights", pred->rank,
+                               pred->shape, &f->weight_view));
+      weight_axis = ax;
+    } else {
+      XENT__TRY(broadcast_left(o->sample_weights, "opts->sample_weights", positions.rank,
+                               positions.shape, &f->weight_view));
+    }
+  }
+  if (o->mask) {
+    XENT__TRY(xent__check_tensor(o->mask, "opts->mask"));
+    if (o->mask->dtype != XENT_U8)
+      return xent__fail(XENT_ERR_DTYPE, "opts->mask has dtype %s; expected u8",
+                        xent_dtype_name(o->mask->dtype));
+    XENT__TRY(xent__check_same_shape(&positions,
+                                     "the positions (predictions without the class axis)",
+                                     o->mask, "opts->mask"));
+  }
+  if (o->lengths) {
+    XENT__TRY(xent__check_tensor(o->lengths, "opts->lengths"));
+    if (o->lengths->dtype != XENT_I32 && o->lengths->dtype != XENT_I64)
+      return xent__fail(XENT_ERR_DTYPE, "opts->lengths has dtype %s; expected i32 or i64",
+                        xent_dtype_name(o->lengths->dtype));
+    if (positions.rank < 2)
+      return xent__fail(XENT_ERR_SHAPE,
+                        "opts->lengths needs positions with a batch and a time axis, "
+                        "but %s has only %d axes besides the class axis",
+                        s->pred_name, (int)positions.rank);
+    if (o->lengths->rank != 1 || o->lengths->shape[0] != positions.shape[0])
+      return xent__fail(XENT_ERR_SHAPE, "opts->lengths must have shape (%" PRId64 ")",
+                        positions.shape[0]);
+  }
+  int upstream_axis = -1;
+  if (o->upstream) {
+    XENT__TRY(xent__check_tensor(o->upstream, "opts->upstream"));
+    XENT__TRY(xent__require_float(o->upstream, "opts->upstream"));
+    if (f->scalar_loss) {
+      if (xent_tensor_numel(o->upstream) != 1)
+        return xent__fail(XENT_ERR_SHAPE,
+                          "opts->upstream must have one element for a reduced loss");
+    } else if (s->elementwise) {
+      XENT__TRY(xent__check_same_shape(pred, s->pred_name, o->upstream, "opts->upstream"));
+      upstream_axis = ax;
+    } else {
+      XENT__TRY(xent__check_reduced_shape(pred, s->pred_name, ax, o->upstream,
+                                          "opts->upstream", &upstream_axis));
+    }
+  }
+
+  /* Absent tensors are stood in for by the predictions and never read. */
+  int per_position_loss = s->loss && !f->scalar_loss;
+  int per_position_up = o->upstream && !f->scalar_loss;
+  const xent_tensor_t *g[T_COUNT] = {pred,
+                                     s->grad ? s->grad : pred,
+                                     target,
+                                     per_position_loss ? s->loss : pred,
+                                     o->sample_weights ? &f->weight_view : pred,
+                                     o->mask ? o->mask : pred,
+                                     per_position_up ? o->upstream : pred};
+  int a[T_COUNT] = {ax, ax, target_axis, per_position_loss ? loss_axis : ax,
+                    o->sample_weights ? weight_axis : ax, o->mask ? -1 : ax,
+                    per_position_up ? upstream_axis : ax};
+  memcpy(f->group, g, sizeof g);
+  memcpy(f->group_axis, a, sizeof a);
+  return XENT_OK;
+}
+
+/* Is the current position counted (not masked, not ignored)? Reads the
+ * sparse label into *label. */
+static int position_counted(const frame *f, const xent__rows *it, int64_t *label) {
+  const xent_ce_options_t *o = f->o;
+  if (o->mask && *(const uint8_t *)it->ptr[T_MASK] == 0) return 0;
+  if (o->lengths) {
+    int64_t n = it->index[0], t = it->index[1];
+    const char *p = (const char *)o->lengths->data +
+                    n * o->lengths->strides[0] * (int64_t)xent_dtype_size(o->lengths->dtype);
+    if (t >= xent__load_index(p, o->lengths->dtype)) return 0;
+  }
+  if (f->s->target_kind == XENT__TARGET_SPARSE) {
+    *label = xent__load_index(it->ptr[T_TARGET], f->s->target->dtype);
+    if (*label == o->ignore_index) return 0;
+  }
+  return 1;
+}
+
+static double weight_at(const frame *f, const char *ptr) {
+  return f->o->sample_weights ? xent__load(ptr, f->weight_view.dtype) : 1.0;
+}
+
+/* First sweep: validate labels, and compute what the reduction divides by. */
+static xent_status_t divisor(const frame *f, double *out) {
+  const xent__loss_spec *s = f->s;
+  xent__rows it;
+  xent__rows_init(&it, T_COUNT, f->group, f->axis, f->group_axis);
+  xent_ref_sum weights = {0, 0};
+  int64_t positions = 0, counted = 0, nonzero = 0;
+  int64_t per_position = s->elementwise ? f->classes : 1;
+  int64_t wstep = it.row_stride[T_WEIGHT] * (int64_t)xent_dtype_size(f->weight_view.dtype);
+  for (int64_t r = 0; r < it.count; r++) {
+    if (r) xent__rows_next(&it);
+    positions += per_position;
+    int64_t label = 0;
+    if (!position_counted(f, &it, &label)) continue;
+    if (s->target_kind == XENT__TARGET_SPARSE && (label < 0 || label >= f->classes)) {
+      char where[160];
+      return xent__fail(XENT_ERR_INDEX, "%s%s = %" PRId64 " is outside [0, %" PRId64 ")",
+                        s->target_name, xent__rows_where(&it, where, sizeof where), label,
+                        f->classes);
+    }
+    counted += per_position;
+    double factor = s->label_weights ? s->label_weights[label] : 1.0;
+    for (int64_t c = 0; c < per_position; c++) {
+      double w = weight_at(f, it.ptr[T_WEIGHT] + c * wstep);
+      xent_ref_sum_add(&weights, w * factor);
+      if (w != 0) nonzero++;
+    }
+  }
+  const xent_ce_options_t *o = f->o;
+  int masking = o->mask || o->lengths || o->ignore_index != XENT_NO_IGNORE;
+  switch (o->reduction) {
+    case XENT_REDUCTION_MEAN: *out = xent_ref_sum_value(&weights); break;
+    case XENT_REDUCTION_SUM_OVER_BATCH_SIZE: *out = (double)(masking ? counted : positions); break;
+    case XENT_REDUCTION_SUM_BY_NONZERO_WEIGHTS: *out = (double)nonzero; break;
+    default: *out = 1.0; break;
+  }
+  return XENT_OK;
+}
+
+static void store_zeros(char *ptr, int64_t stride, int64_t n, xent_dtype_t dtype) {
+  int64_t step = stride * (int64_t)xent_dtype_size(dtype);
+  for (int64_t i = 0; i < n; i++) xent__store(ptr + i * step, dtype, 0.0);
+}
+
+/* Second sweep: per-position loss and gradient. `scale` multiplies every
+ * gradient (upstream / divisor); for NONE, each position's (or element's)
+ * upstream value does. Returns the sum of the weighted losses in *total. */
+static xent_status_t sweep(const frame *f, double scale, double *total) {
+  const xent__loss_spec *s = f->s;
+  const xent_ce_options_t *o = f->o;
+  xent__rows it;
+  xent__rows_init(&it, T_COUNT, f->group, f->axis, f->group_axis);
+  int64_t n = f->classes, room = n ? n : 1;
+  xent__scratch buf;
+  XENT__TRY(xent__scratch_get(&buf, (6 + s->work_per_class) * room, "the loss"));
+  /* One buffer per role: predictions, targets, gradient, losses, and the
+   * weight and upstream factor of each element (or of the position). */
+  double *x = buf.p, *t = x + room, *g = t + room, *l = g + room;
+  double *w = l + room, *up = w + room, *work = up + room;
+  int64_t per_position = s->elementwise ? n : 1;
+  int per_position_loss = s->loss && !f->scalar_loss;
+  int per_position_up = o->upstream && !f->scalar_loss;
+  int64_t wstep = it.row_stride[T_WEIGHT] * (int64_t)xent_dtype_size(f->weight_view.dtype);
+  int64_t lstep = per_position_loss
+                      ? it.row_stride[T_LOSS] * (int64_t)xent_dtype_size(s->loss->dtype) : 0;
+  int64_t ustep = per_position_up
+                      ? it.row_stride[T_UPSTREAM] * (int64_t)xent_dtype_size(o->upstream->dtype)
+                      : 0;
+  xent_ref_sum sum = {0, 0};
+  for (int64_t r = 0; r < it.count; r++) {
+    if (r) xent__rows_next(&it);
+    int64_t label = 0;
+    int live = position_counted(f, &it, &label);
+    int any_weight = 0;
+    for (int64_t c = 0; live && c < per_position; c++) {
+      w[c] = weight_at(f, it.ptr[T_WEIGHT] + c * wstep);
+      up[c] = per_position_up ? xent__load(it.ptr[T_UPSTREAM] + c * ustep, o->upstream->dtype)
+                              : 1.0;
+      any_weight |= w[c] != 0;
+    }
+    /* Uncounted, or weight 0: no loss and no gradient, even for NaN inputs. */
+    if (!live || !any_weight) {
+      if (s->grad) store_zeros(it.ptr[T_GRAD], it.row_stride[T_GRAD], n, s->grad->dtype);
+      if (per_position_loss)
+        store_zeros(it.ptr[T_LOSS], it.row_stride[T_LOSS], per_position, s->loss->dtype);
+      continue;
+    }
+    xent__gather(x, it.ptr[T_PRED], it.row_stride[T_PRED], n, s->pred->dtype);
+    if (s->target_kind == XENT__TARGET_DENSE)
+      xent__gather(t, it.ptr[T_TARGET], it.row_stride[T_TARGET], n, s->target->dtype);
+    s->row(s->ctx, x, s->target_kind == XENT__TARGET_DENSE ? t : NULL, label, n, l,
+           s->grad ? g : NULL, work);
+    for (int64_t c = 0; c < per_position; c++) {
+      /* A zero-weight element adds nothing, even if its loss is inf or NaN. */
+      double lc = w[c] != 0 ? w[c] * l[c] : 0.0;
+      xent_ref_sum_add(&sum, lc);
+      if (per_position_loss) xent__store(it.ptr[T_LOSS] + c * lstep, s->loss->dtype, lc);
+    }
+    if (s->grad) {
+      for (int64_t c = 0; c < n; c++) {
+        int64_t e = s->elementwise ? c : 0;
+        g[c] = w[e] != 0 ? g[c] * (w[e] * scale * up[e]) : 0.0;
+      }
+      xent__scatter(it.ptr[T_GRAD], it.row_stride[T_GRAD], g, n, s->grad->dtype);
+    }
+  }
+  xent__scratch_free(&buf);
+  *total = xent_ref_sum_value(&sum);
+  return XENT_OK;
+}
+
+xent_status_t xent__loss_run(const xent__loss_spec *spec) {
+  frame f;
+  memset(&f, 0, sizeof f);
+  f.s = spec;
+  f.o = spec->opts;
+  XENT__TRY(plan(&f));
+  double d = 0;
+  XENT__TRY(divisor(&f, &d));
+  double upstream = f.o->upstream && f.scalar_loss
+                        ? xent__load(f.o->upstream->data, f.o->upstream->dtype) : 1.0;
+  int empty = f.scalar_loss && d == 0;
+  /* An empty mean has gradient 0 everywhere: sweep with scale 0. */
+  double scale = !f.scalar_loss ? 1.0 : empty ? 0.0 : upstream / d;
+  double total;
+  XENT__TRY(sweep(&f, scale, &total));
+  if (spec->loss && f.scalar_loss) {
+    double value = empty ? (f.o->empty == XENT_EMPTY_NAN ? NAN : 0.0) : total / d;
+    xent__store(spec->loss->data, spec->loss->dtype, value);
+  }
+  return XENT_OK;
+}

@@ -1,0 +1,67 @@
+/*
+ * The loss frame: everything a loss shares besides its formula.
+ *
+ * A loss is computed over "positions" (every index of the prediction tensor
+ * except its class axis). The frame checks the common options (reduction,
+ * empty rule, sample weights, mask, lengths, ignore_index, upstream), walks
+ * the positions in any layout, validates sparse labels before writing
+ * anything, computes the reduction's divisor (which never depends on the
+ * predictions), and scales and stores each position's loss and gradient.
+ * A loss supplies only a row function: the unweighted loss of one position
+ * and its gradient with respect to that position's predictions.
+ */
+#ifndef XENT_LOSS_FRAME_H
+#define XENT_LOSS_FRAME_H
+
+#include "../core/internal.h"
+
+typedef enum {
+  XENT__TARGET_DENSE,  /* same shape as the predictions, float            */
+  XENT__TARGET_SPARSE, /* integer class indices, predictions' shape minus
+                          the class axis (or with it kept at length 1)    */
+} xent__target_kind;
+
+/*
+ * One position's computation. `x` and `t` are the position's prediction and
+ * target rows (n = number of classes; t is NULL for sparse targets, whose
+ * label is given instead). Writes the loss into loss[0] (or one loss per
+ * element into loss[0..n) for an element-wise frame) and, if grad is not
+ * NULL, d(loss)/d(x) into grad[0..n). `work` has room for work_per_class * n
+ * doubles. Weights, masks and reductions are the frame's business.
+ */
+typedef void (*xent__row_fn)(const void *ctx, const double *x, const double *t,
+                             int64_t label, int64_t n, double *loss, double *grad,
+                             double *work);
+
+typedef struct {
+  /* what the loss is */
+  xent__row_fn row;
+  const void *ctx;
+  int work_per_class;
+  /* Factor of a sparse position's weight for MEAN (PyTorch: the class weight
+   * of its label); NULL means 1. */
+  const double *label_weights;
+  /* arguments */
+  const xent_tensor_t *pred;
+  const char *pred_name;
+  const xent_tensor_t *target;
+  const char *target_name;
+  xent__target_kind target_kind;
+  int elementwise; /* one loss per element instead of per position */
+  const xent_tensor_t *loss, *grad;
+  const xent_ce_options_t *opts; /* already defaulted by the caller */
+} xent__loss_spec;
+
+/* Checks every argument of the spec (the loss-specific options must be
+ * checked by the caller first), then computes loss and gradient. */
+xent_status_t xent__loss_run(const xent__loss_spec *spec);
+
+/* Loads a per-class option tensor ((C,), or one element if allow_scalar)
+ * into out[0..classes). */
+xent_status_t xent__load_per_class(const xent_tensor_t *t, const char *name,
+                                   int64_t classes, int allow_scalar, double *out);
+
+/* Checks the options every loss shares: reduction, empty rule. */
+xent_status_t xent__check_common_options(const xent_ce_options_t *o);
+
+#endif
