@@ -21,8 +21,12 @@ build: $(BUILD)/CMakeCache.txt
 run: build
 	./$(BUILD)/examples/seed_softmax
 
+# Every kernel variant this CPU has is tested: XENT_ISA caps the dispatcher.
+ISAS ?= avx512 avx2 scalar
+
 test-unit: deps build
-	./$(BUILD)/tests/xent_tests
+	@for isa in $(ISAS); do echo "== XENT_ISA=$$isa"; \
+	  XENT_ISA=$$isa ./$(BUILD)/tests/xent_tests || exit 1; done
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-sanitize: deps

@@ -81,6 +81,13 @@ extern "C" {
 /* "0.1.0": the version of the library actually linked. */
 XENT_API const char *xent_version(void);
 
+/* The instruction set of the fast kernels in use: "avx512", "avx2" or
+ * "scalar" (reference kernels only). Chosen once from the CPU at first use;
+ * the environment variable XENT_ISA=scalar|avx2|avx512 caps it (read once),
+ * so every variant can be tested on one machine. Every variant meets the
+ * accuracy bounds stated below for its function. */
+XENT_API const char *xent_isa(void);
+
 /* ------------------------------------------------------------------------ */
 /* Status codes and error detail                                            */
 /* ------------------------------------------------------------------------ */
@@ -211,12 +218,18 @@ XENT_API uint16_t xent_f64_to_bf16(double value);
  *   - C = 1: softmax is 1 and log_softmax is 0 for any finite or +inf entry.
  *   - C = 0: nothing is written; logsumexp of an empty row is -inf.
  *
- * Accuracy (against the exact formula, MPFR-checked):
- *   f32/f16/bf16 outputs: softmax and log_softmax within 1 ulp; logsumexp within 1 ulp.
- *   f64: softmax within 4 ulp; log_softmax within 3 ulp; logsumexp within
- *   2 ulp of max(|logsumexp|, |m|) (when the answer is near 0 because m is near
- *   -log1p(s), the inputs' own rounding dominates: the problem is
- *   ill-conditioned there).
+ * Accuracy (against the exact formula on the given inputs, MPFR-checked by
+ * tests/test_accuracy.c for every kernel variant, see xent_isa()):
+ *   f32 (fast kernels): softmax within 3 ulp, log_softmax within 2 ulp;
+ *   f32 (reference), f16, bf16: softmax and log_softmax within 1 ulp;
+ *   f64: softmax within 4 ulp, log_softmax within 3 ulp;
+ *   logsumexp: within 1 ulp (f32) or 4 ulp (f64) of max(|logsumexp|, |m|).
+ *   When logsumexp is near 0 because m is near -log1p(s), the problem itself
+ *   is ill-conditioned (the inputs' last bits decide the answer), so the bound
+ *   is relative to |m| there.
+ * The fast f32 kernels form x_i - m exactly too (a two-float sum) and exclude
+ * the maximum from the sum, so the tiny log-probabilities and losses of
+ * confident predictions keep full relative precision on every variant.
  */
 XENT_API xent_status_t xent_softmax(const xent_tensor_t *x, int axis,
                                     const xent_tensor_t *y);
@@ -232,12 +245,14 @@ XENT_API xent_status_t xent_logsumexp(const xent_tensor_t *x, int axis,
  *   xent_softmax_backward:     y = softmax(x);     dx_i = y_i (dy_i - sum_j y_j dy_j)
  *   xent_log_softmax_backward: y = log_softmax(x); dx_i = dy_i - exp(y_i) sum_j dy_j
  *   xent_logsumexp_backward:   x and d(out);       dx_i = d(out) * softmax(x)_i
+ *                              (accuracy: softmax's bound, plus 0.5 ulp)
  *
  * The first two take the forward OUTPUT y (as PyTorch and TensorFlow do), so
  * no exponentials of x are recomputed. `y`, `dy` and `dx` have the shape of
  * `x`; for logsumexp, `dout` has the reduced shape.
  *
- * NaN in y or dy makes the row's dx NaN. A fully masked row (softmax output
+ * NaN in y or dy makes the row's dx NaN (for log_softmax_backward, NaN in dy
+ * reaches every dx through the sum). A fully masked row (softmax output
  * all 0, log_softmax all -inf) with finite dy gives dx = 0 for softmax and
  * dx = dy for log_softmax (exp(-inf) = 0). logsumexp_backward follows
  * softmax's rules for infinite x (a fully masked row gets dx = 0).
@@ -285,7 +300,9 @@ XENT_API xent_status_t xent_logsumexp_backward(const xent_tensor_t *x,
  * softplus(-inf) = 0; every derivative at +-inf is 0 except
  * log_sigmoid'(-inf) = softplus'(+inf) = 1.
  *
- * Accuracy: f32/f16/bf16 within 1 ulp; f64 within 3 ulp (forward and backward).
+ * Accuracy: f32/f16/bf16 within 1 ulp; f64 forward within 3 ulp, backward
+ * within 5 ulp. Where a derivative is subnormal in double (|x| > 708), it is
+ * formed in long double, so a large dy does not expose its missing bits.
  */
 XENT_API xent_status_t xent_sigmoid(const xent_tensor_t *x, const xent_tensor_t *y);
 XENT_API xent_status_t xent_log_sigmoid(const xent_tensor_t *x,
@@ -312,16 +329,19 @@ XENT_API xent_status_t xent_softplus_backward(const xent_tensor_t *x,
  * rounded to the input's type as PyTorch does. eps outside that range, or
  * NaN, is XENT_ERR_ARGUMENT.
  *
- * Evaluated without cancellation near p = 1/2 (as log1p((2p - 1)/(1 - p)))
- * and near 0 (as log(p) - log1p(-p)).
+ * Evaluated without cancellation: near p = 1/2 as log1p((2p - 1)/(1 - p))
+ * (p >= 1/2) or -log1p((1 - 2p)/p) (1/4 <= p < 1/2), near 0 as
+ * log(p) - log1p(-p).
  *
  * Odd inputs (after the clamp, if any): logit(0) = -inf, logit(1) = +inf,
  * p outside [0, 1] or NaN gives NaN (the function is not defined there; no
  * error is raised so that a batch with one bad value is still computed).
  *
- * Backward: dx = dy / (p (1 - p)) where p is inside the clamp range (ends
- * included) and 0 where the clamp was active; +-inf at p = 0 or 1 without a
- * clamp (times the sign of dy); NaN for p outside [0, 1].
+ * Backward: dx = dy / (p (1 - p)) (divided, not multiplied by the
+ * reciprocal, so a tiny p with a tiny dy does not overflow on the way) where
+ * p is inside the clamp range (ends included), and 0 where the clamp was
+ * active; +-inf at p = 0 or 1 without a clamp (with the sign of dy; NaN if dy
+ * is 0); NaN for p outside [0, 1].
  *
  * Accuracy: f32/f16/bf16 within 1 ulp; f64 within 3 ulp.
  */

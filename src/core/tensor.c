@@ -61,7 +61,7 @@ static xent_tensor_t make_c_order(void *data, xent_dtype_t dtype, int rank,
   for (int i = rank - 1; i >= 0; i--) {
     t.shape[i] = shape[i];
     t.strides[i] = (int64_t)step;
-    step *= (uint64_t)shape[i];
+    if (shape[i] != 0) step *= (uint64_t)shape[i]; /* as NumPy: (3, 0) -> (1, 1) */
   }
   return t;
 }

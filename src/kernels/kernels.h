@@ -53,6 +53,42 @@ double xent_ref_sigmoid_grad(double x);     /* sigmoid(x) sigmoid(-x) */
 double xent_ref_log_sigmoid_grad(double x); /* sigmoid(-x)            */
 double xent_ref_logit(double p);
 
+/* The same derivatives in long double, for arguments where the double result
+ * is subnormal: multiplying a subnormal by a large upstream gradient would
+ * expose its missing bits. */
+long double xent_ref_sigmoid_l(double x);
+long double xent_ref_sigmoid_grad_l(double x);
+long double xent_ref_log_sigmoid_grad_l(double x);
+
+/* ---- fast f32 kernels, one table per instruction set ---- */
+
+/*
+ * Contiguous f32 rows. Each returns 1 on success, or 0 when the row holds
+ * NaN or an infinity (outputs then unspecified: the caller recomputes the row
+ * with the reference kernel). sparse_ce writes the loss of the row to *loss
+ * and, if g is not NULL, g = scale * (softmax(x) - onehot(label)).
+ */
+typedef struct xent_f32_kernels {
+  const char *isa;
+  int (*softmax)(const float *x, float *y, int64_t n);
+  int (*log_softmax)(const float *x, float *y, int64_t n);
+  int (*sparse_ce)(const float *x, int64_t label, float *g, double scale, int64_t n,
+                   double *loss);
+} xent_f32_kernels;
+
+#define XENT__DECLARE_F32_KERNELS(prefix)                                          \
+  int prefix##softmax_f32(const float *x, float *y, int64_t n);                   \
+  int prefix##log_softmax_f32(const float *x, float *y, int64_t n);               \
+  int prefix##sparse_ce_f32(const float *x, int64_t label, float *g, double scale, \
+                            int64_t n, double *loss);
+XENT__DECLARE_F32_KERNELS(xent_avx512_)
+XENT__DECLARE_F32_KERNELS(xent_avx2_)
+
+/* The table for the best instruction set this CPU has, capped by the
+ * environment variable XENT_ISA (scalar, avx2, avx512); NULL when only the
+ * reference kernels are to be used. Chosen once. */
+const xent_f32_kernels *xent__fast_f32(void);
+
 /* ---- building blocks shared by the reference kernels ---- */
 
 /* Neumaier's compensated sum: add terms with xent_ref_sum_add and read the

@@ -10,6 +10,10 @@
 typedef void (*row_op)(const double *a, const double *b, double scalar,
                        double *out, int64_t n);
 
+/* A fast kernel for contiguous f32 rows (NULL when there is none); returns 0
+ * for rows it leaves to the reference kernel. */
+typedef int (*fast_row_op)(const float *x, float *y, int64_t n);
+
 static void op_softmax(const double *a, const double *b, double s, double *out,
                        int64_t n) {
   (void)b, (void)s;
@@ -45,14 +49,16 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
                                 const xent_tensor_t *reduced,
                                 const char *reduced_name,
                                 const xent_tensor_t *out, const char *out_name,
-                                int axis, row_op op) {
+                                int axis, row_op op, fast_row_op fast) {
   xent__clear_error();
   XENT__TRY(xent__check_tensor(a, a_name));
   XENT__TRY(xent__require_float(a, a_name));
+  if (b_name && !b) return xent__fail(XENT_ERR_NULL, "%s is NULL", b_name);
   if (b) {
     XENT__TRY(xent__check_tensor(b, b_name));
     XENT__TRY(xent__require_float(b, b_name));
   }
+  if (reduced_name && !reduced) return xent__fail(XENT_ERR_NULL, "%s is NULL", reduced_name);
   if (reduced) {
     XENT__TRY(xent__check_tensor(reduced, reduced_name));
     XENT__TRY(xent__require_float(reduced, reduced_name));
@@ -82,8 +88,24 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
     xent__scratch_free(&sa);
     return st;
   }
+  /* The fast kernel serves every f32 row: contiguous rows in place, strided
+   * ones through an f32 copy, so that the result never depends on the
+   * layout. Rows it declines (NaN, infinities) take the reference path. */
+  if (fast && (a->dtype != XENT_F32 || out->dtype != XENT_F32)) fast = NULL;
+  int direct = it.row_stride[0] == 1 && it.row_stride[1] == 1;
+  float *fx = (float *)sb.p, *fy = fx + n; /* sb has room for 2n floats */
   for (int64_t r = 0; r < it.count; r++) {
     if (r) xent__rows_next(&it);
+    if (fast && direct && fast((const float *)it.ptr[0], (float *)it.ptr[1], n)) continue;
+    if (fast && !direct) {
+      const float *src = (const float *)it.ptr[0];
+      for (int64_t i = 0; i < n; i++) fx[i] = src[i * it.row_stride[0]];
+      if (fast(fx, fy, n)) {
+        float *dst = (float *)it.ptr[1];
+        for (int64_t i = 0; i < n; i++) dst[i * it.row_stride[1]] = fy[i];
+        continue;
+      }
+    }
     xent__gather(sa.p, it.ptr[0], it.row_stride[0], n, a->dtype);
     if (b) xent__gather(sb.p, it.ptr[2], it.row_stride[2], n, b->dtype);
     double scalar = reduced ? xent__load(it.ptr[3], reduced->dtype) : 0.0;
@@ -97,34 +119,37 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
 
 xent_status_t xent_softmax(const xent_tensor_t *x, int axis,
                            const xent_tensor_t *y) {
-  return along_axis(x, "x", NULL, NULL, NULL, NULL, y, "y", axis, op_softmax);
+  const xent_f32_kernels *k = xent__fast_f32();
+  return along_axis(x, "x", NULL, NULL, NULL, NULL, y, "y", axis, op_softmax,
+                    k ? k->softmax : NULL);
 }
 
 xent_status_t xent_log_softmax(const xent_tensor_t *x, int axis,
                                const xent_tensor_t *y) {
-  return along_axis(x, "x", NULL, NULL, NULL, NULL, y, "y", axis,
-                    op_log_softmax);
+  const xent_f32_kernels *k = xent__fast_f32();
+  return along_axis(x, "x", NULL, NULL, NULL, NULL, y, "y", axis, op_log_softmax,
+                    k ? k->log_softmax : NULL);
 }
 
 xent_status_t xent_softmax_backward(const xent_tensor_t *y,
                                     const xent_tensor_t *dy, int axis,
                                     const xent_tensor_t *dx) {
   return along_axis(y, "y", dy, "dy", NULL, NULL, dx, "dx", axis,
-                    op_softmax_backward);
+                    op_softmax_backward, NULL);
 }
 
 xent_status_t xent_log_softmax_backward(const xent_tensor_t *y,
                                         const xent_tensor_t *dy, int axis,
                                         const xent_tensor_t *dx) {
   return along_axis(y, "y", dy, "dy", NULL, NULL, dx, "dx", axis,
-                    op_log_softmax_backward);
+                    op_log_softmax_backward, NULL);
 }
 
 xent_status_t xent_logsumexp_backward(const xent_tensor_t *x,
                                       const xent_tensor_t *dout, int axis,
                                       const xent_tensor_t *dx) {
   return along_axis(x, "x", NULL, NULL, dout, "dout", dx, "dx", axis,
-                    op_logsumexp_backward);
+                    op_logsumexp_backward, NULL);
 }
 
 xent_status_t xent_logsumexp(const xent_tensor_t *x, int axis,

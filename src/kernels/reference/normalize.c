@@ -7,6 +7,7 @@
 #include "../kernels.h"
 
 #include <math.h>
+#include <stddef.h>
 
 xent_ref_rowmax xent_ref_row_max(const double *x, int64_t n) {
   xent_ref_rowmax r = {0, -INFINITY, 0, 0};
@@ -113,16 +114,38 @@ void xent_ref_softmax_backward_row(const double *y, const double *dy, double *dx
   for (int64_t i = 0; i < n; i++) dx[i] = y[i] * (dy[i] - d);
 }
 
+/* Below this, exp() of a log-probability is subnormal and has lost bits that
+ * a large factor would expose; such terms are formed in long double. */
+#define TINY_LOG (-700.0)
+
 void xent_ref_log_softmax_backward_row(const double *y, const double *dy,
                                        double *dx, int64_t n) {
   xent_ref_sum total = {0, 0};
-  for (int64_t i = 0; i < n; i++) xent_ref_sum_add(&total, dy[i]);
-  double s = xent_ref_sum_value(&total);
-  for (int64_t i = 0; i < n; i++) dx[i] = dy[i] - exp(y[i]) * s;
+  int has_nan = 0;
+  for (int64_t i = 0; i < n; i++) {
+    xent_ref_sum_add(&total, dy[i]);
+    has_nan |= isnan(y[i]);
+  }
+  double s = has_nan ? NAN : xent_ref_sum_value(&total);
+  for (int64_t i = 0; i < n; i++)
+    dx[i] = y[i] < TINY_LOG ? (double)(dy[i] - expl(y[i]) * s) : dy[i] - exp(y[i]) * s;
 }
 
 void xent_ref_logsumexp_backward_row(const double *x, double dout, double *dx,
                                      int64_t n) {
-  xent_ref_softmax_row(x, dx, n);
-  for (int64_t i = 0; i < n; i++) dx[i] *= dout;
+  if (n == 0) return;
+  xent_ref_rowmax r = xent_ref_row_max(x, n);
+  if (r.has_nan || isinf(r.max)) { /* softmax's rules for odd rows */
+    xent_ref_softmax_row(x, dx, n);
+    for (int64_t i = 0; i < n; i++) dx[i] *= dout;
+    return;
+  }
+  double m = r.max, denom = 1.0 + xent_ref_tail_sum(x, n, r.argmax, m, NULL);
+  for (int64_t i = 0; i < n; i++) {
+    double d = x[i] - m;
+    if (d < TINY_LOG) /* subnormal probability: keep its bits through the product */
+      dx[i] = (double)(expl((long double)x[i] - m) / denom * dout);
+    else
+      dx[i] = xent_ref_exp_shifted(x[i], m) / denom * dout;
+  }
 }

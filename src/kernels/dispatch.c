@@ -1,0 +1,71 @@
+/*
+ * Run-time choice of the fast kernels: detect the CPU once, fall from the
+ * widest instruction set to the reference kernels, and let XENT_ISA cap the
+ * choice so every variant can be tested on one machine.
+ */
+#include "kernels.h"
+#include "xent.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef XENT_X86_KERNELS
+static const xent_f32_kernels avx512 = {"avx512", xent_avx512_softmax_f32,
+                                        xent_avx512_log_softmax_f32,
+                                        xent_avx512_sparse_ce_f32};
+static const xent_f32_kernels avx2 = {"avx2", xent_avx2_softmax_f32, xent_avx2_log_softmax_f32,
+                                      xent_avx2_sparse_ce_f32};
+#endif
+
+enum { ISA_SCALAR = 1, ISA_AVX2 = 2, ISA_AVX512 = 3 };
+
+static int detect(void) {
+#if defined(XENT_X86_KERNELS) && defined(__GNUC__)
+  __builtin_cpu_init();
+  int best = ISA_SCALAR;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = ISA_AVX2;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) best = ISA_AVX512;
+#else
+  int best = ISA_SCALAR;
+#endif
+  const char *cap = getenv("XENT_ISA");
+  if (cap) {
+    int limit = !strcmp(cap, "scalar") ? ISA_SCALAR
+                : !strcmp(cap, "avx2") ? ISA_AVX2
+                : ISA_AVX512; /* unknown values do not cap */
+    if (limit < best) best = limit;
+  }
+  return best;
+}
+
+/* The one piece of global state: written once (racing writers store the same
+ * value). */
+static atomic_int chosen;
+
+static int isa(void) {
+  int v = atomic_load_explicit(&chosen, memory_order_acquire);
+  if (!v) {
+    v = detect();
+    atomic_store_explicit(&chosen, v, memory_order_release);
+  }
+  return v;
+}
+
+const xent_f32_kernels *xent__fast_f32(void) {
+#ifdef XENT_X86_KERNELS
+  switch (isa()) {
+    case ISA_AVX512: return &avx512;
+    case ISA_AVX2: return &avx2;
+    default: return NULL;
+  }
+#else
+  (void)isa();
+  return NULL;
+#endif
+}
+
+const char *xent_isa(void) {
+  const xent_f32_kernels *k = xent__fast_f32();
+  return k ? k->isa : "scalar";
+}

@@ -1,0 +1,72 @@
+/* The AVX2 + FMA side of the vector helpers used by simd/rows_f32.inc. */
+#ifndef XENT_VEC_AVX2_H
+#define XENT_VEC_AVX2_H
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#define XV_LEN 8
+#define XV_NAME(name) xent_avx2_##name
+typedef __m256 xv;
+typedef __m256 xv_mask; /* all-ones lanes are set */
+
+static inline xv xv_set1(float v) { return _mm256_set1_ps(v); }
+static inline xv xv_load(const float *p) { return _mm256_loadu_ps(p); }
+static inline void xv_store(float *p, xv v) { _mm256_storeu_ps(p, v); }
+static inline __m256i xv_tail_imask(int64_t rem) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rem), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+static inline xv xv_load_tail(const float *p, int64_t rem, float fill) {
+  __m256i m = xv_tail_imask(rem);
+  return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+}
+static inline void xv_store_tail(float *p, xv v, int64_t rem) {
+  _mm256_maskstore_ps(p, xv_tail_imask(rem), v);
+}
+static inline xv xv_add(xv a, xv b) { return _mm256_add_ps(a, b); }
+static inline xv xv_sub(xv a, xv b) { return _mm256_sub_ps(a, b); }
+static inline xv xv_mul(xv a, xv b) { return _mm256_mul_ps(a, b); }
+static inline xv xv_max(xv a, xv b) { return _mm256_max_ps(a, b); }
+static inline xv xv_min(xv a, xv b) { return _mm256_min_ps(a, b); }
+static inline xv xv_fmadd(xv a, xv b, xv c) { return _mm256_fmadd_ps(a, b, c); }
+static inline xv xv_fnmadd(xv a, xv b, xv c) { return _mm256_fnmadd_ps(a, b, c); }
+static inline xv xv_round(xv a) {
+  return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+/* a * 2^n for integral n in [-150, 128]: two factors 2^(n/2) and 2^(n - n/2),
+ * each a normal float, so results reach the subnormal range. */
+static inline xv xv_scale2(xv a, xv n) {
+  __m256i ni = _mm256_cvtps_epi32(n);
+  __m256i n1 = _mm256_srai_epi32(ni, 1), n2 = _mm256_sub_epi32(ni, n1);
+  __m256i bias = _mm256_set1_epi32(127);
+  xv f1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+  xv f2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+  return _mm256_mul_ps(_mm256_mul_ps(a, f1), f2);
+}
+static inline xv_mask xv_neq(xv a, xv b) { return _mm256_cmp_ps(a, b, _CMP_NEQ_UQ); }
+static inline xv xv_select(xv_mask m, xv if_set, xv if_clear) {
+  return _mm256_blendv_ps(if_clear, if_set, m);
+}
+static inline float xv_hmax(xv v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
+}
+static inline void xv_to_array(float *out, xv v) { _mm256_storeu_ps(out, v); }
+
+/* Accumulates a float vector into double lanes (exact conversion, so the
+ * only rounding is the double add). */
+typedef struct { __m256d lo, hi; } xv_dsum;
+static inline xv_dsum xv_dsum_zero(void) { return (xv_dsum){_mm256_setzero_pd(), _mm256_setzero_pd()}; }
+static inline void xv_dsum_add(xv_dsum *s, xv v) {
+  s->lo = _mm256_add_pd(s->lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+  s->hi = _mm256_add_pd(s->hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+}
+static inline double xv_dsum_total(xv_dsum s) {
+  double lanes[4];
+  _mm256_storeu_pd(lanes, _mm256_add_pd(s.lo, s.hi));
+  return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+}
+
+#endif

@@ -1,0 +1,55 @@
+/* The AVX-512 side of the vector helpers used by simd/rows_f32.inc. */
+#ifndef XENT_VEC_AVX512_H
+#define XENT_VEC_AVX512_H
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#define XV_LEN 16
+#define XV_NAME(name) xent_avx512_##name
+typedef __m512 xv;
+typedef __mmask16 xv_mask;
+
+static inline xv xv_set1(float v) { return _mm512_set1_ps(v); }
+static inline xv xv_load(const float *p) { return _mm512_loadu_ps(p); }
+static inline void xv_store(float *p, xv v) { _mm512_storeu_ps(p, v); }
+static inline xv_mask xv_tail_mask(int64_t rem) { return (xv_mask)((1u << rem) - 1u); }
+/* rem < XV_LEN elements; the other lanes are `fill` */
+static inline xv xv_load_tail(const float *p, int64_t rem, float fill) {
+  return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), xv_tail_mask(rem), p);
+}
+static inline void xv_store_tail(float *p, xv v, int64_t rem) {
+  _mm512_mask_storeu_ps(p, xv_tail_mask(rem), v);
+}
+static inline xv xv_add(xv a, xv b) { return _mm512_add_ps(a, b); }
+static inline xv xv_sub(xv a, xv b) { return _mm512_sub_ps(a, b); }
+static inline xv xv_mul(xv a, xv b) { return _mm512_mul_ps(a, b); }
+/* max/min return the SECOND operand when either is NaN; put constants first
+ * so that a NaN input survives. */
+static inline xv xv_max(xv a, xv b) { return _mm512_max_ps(a, b); }
+static inline xv xv_min(xv a, xv b) { return _mm512_min_ps(a, b); }
+static inline xv xv_fmadd(xv a, xv b, xv c) { return _mm512_fmadd_ps(a, b, c); }
+static inline xv xv_fnmadd(xv a, xv b, xv c) { return _mm512_fnmadd_ps(a, b, c); }
+static inline xv xv_round(xv a) {
+  return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+/* a * 2^n for integral n, exact into the subnormal range */
+static inline xv xv_scale2(xv a, xv n) { return _mm512_scalef_ps(a, n); }
+static inline xv_mask xv_neq(xv a, xv b) { return _mm512_cmp_ps_mask(a, b, _CMP_NEQ_UQ); }
+static inline xv xv_select(xv_mask m, xv if_set, xv if_clear) {
+  return _mm512_mask_blend_ps(m, if_clear, if_set);
+}
+static inline float xv_hmax(xv v) { return _mm512_reduce_max_ps(v); }
+static inline void xv_to_array(float *out, xv v) { _mm512_storeu_ps(out, v); }
+
+/* Accumulates a float vector into double lanes (exact conversion, so the
+ * only rounding is the double add). */
+typedef struct { __m512d lo, hi; } xv_dsum;
+static inline xv_dsum xv_dsum_zero(void) { return (xv_dsum){_mm512_setzero_pd(), _mm512_setzero_pd()}; }
+static inline void xv_dsum_add(xv_dsum *s, xv v) {
+  s->lo = _mm512_add_pd(s->lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+  s->hi = _mm512_add_pd(s->hi, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)));
+}
+static inline double xv_dsum_total(xv_dsum s) { return _mm512_reduce_add_pd(_mm512_add_pd(s.lo, s.hi)); }
+
+#endif
