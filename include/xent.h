@@ -89,6 +89,36 @@ XENT_API const char *xent_version(void);
 XENT_API const char *xent_isa(void);
 
 /* ------------------------------------------------------------------------ */
+/* Threads                                                                  */
+/* ------------------------------------------------------------------------ */
+/*
+ * Large calls split their rows into tasks and run them on several threads.
+ * The split depends only on the problem, and partial sums are combined in a
+ * fixed order, so results are identical for every thread count. Calls with
+ * less than about 256K elements of work run on the calling thread.
+ *
+ * These two settings are process-wide (like a BLAS thread count) and are the
+ * library's only mutable state: set them before calling xent from several
+ * threads.
+ */
+
+/* Threads per call: n > 0, or 0 for the default (the environment variable
+ * XENT_NUM_THREADS if set, else the number of online CPUs). */
+XENT_API void xent_set_num_threads(int n);
+XENT_API int xent_get_num_threads(void);
+
+/* A caller's parallel-for: must call task(ctx, i) once for every i in
+ * [0, ntasks), on any threads, and return when all calls have returned. */
+typedef void (*xent_parallel_for_fn)(void *user, int64_t ntasks,
+                                     void (*task)(void *ctx, int64_t index),
+                                     void *ctx);
+
+/* Runs xent's tasks on the caller's thread pool instead of threads started
+ * per call, so xent does not fight the host's pool. NULL restores the
+ * default. */
+XENT_API void xent_set_parallel_for(xent_parallel_for_fn fn, void *user);
+
+/* ------------------------------------------------------------------------ */
 /* Status codes and error detail                                            */
 /* ------------------------------------------------------------------------ */
 

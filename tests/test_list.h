@@ -88,3 +88,8 @@ XT(layouts_normalizers)
 XT(layouts_normalizer_backward)
 XT(layouts_elementwise)
 XT(layouts_decisions)
+/* the fast kernels, at sizes around their tiles (test_kernels.c) */
+XT(kernels_softmax_f32_tiles)
+XT(kernels_sparse_ce_f32_tiles)
+XT(kernels_fall_back_on_nonfinite_rows)
+XT(threads_give_identical_results)

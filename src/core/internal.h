@@ -117,6 +117,7 @@ typedef struct xent__rows {
   int64_t outer_step[XENT__ROWS_MAX_TENSORS][XENT_MAX_RANK];
   int64_t row_stride[XENT__ROWS_MAX_TENSORS];
   char *ptr[XENT__ROWS_MAX_TENSORS];
+  char *base[XENT__ROWS_MAX_TENSORS]; /* the pointers at row 0 */
 } xent__rows;
 
 /*
@@ -136,6 +137,27 @@ void xent__rows_next(xent__rows *it);
  * row of a rank-0 outer shape) for error messages; returns buf. */
 const char *xent__rows_where(const xent__rows *it, char *buf, size_t size);
 
+/* Moves the iterator to row r (0 <= r < count). */
+void xent__rows_seek(xent__rows *it, int64_t r);
+
+/* ---- threads (parallel.c) ---- */
+
+/* Below this many elements of work a call runs on the calling thread. */
+#define XENT__PARALLEL_MIN_WORK (1 << 18)
+
+/* Runs task(ctx, 0 .. ntasks-1), on several threads when `work` (elements
+ * touched) is large enough. Tasks must not call xent__fail (the detail
+ * string is per thread): they report through ctx. */
+void xent__parallel_for(int64_t ntasks, int64_t work, void (*task)(void *ctx, int64_t index),
+                        void *ctx);
+
+/* Rows per task for rows of `length` elements: about 16K elements a task, so
+ * the split depends on the shape alone. */
+static inline int64_t xent__rows_per_task(int64_t length) {
+  int64_t rows = length > 0 ? ((int64_t)1 << 14) / length : 1;
+  return rows > 0 ? rows : 1;
+}
+
 /* ---- scratch ---- */
 
 /* A double buffer of n elements: on the stack when small, else malloc'd. */
@@ -147,6 +169,7 @@ typedef struct xent__scratch {
 
 /* Gives s->p room for n doubles; XENT_ERR_NOMEM on failure. */
 xent_status_t xent__scratch_get(xent__scratch *s, int64_t n, const char *what);
+/* Frees what xent__scratch_get took; safe on a zeroed, never-used scratch. */
 void xent__scratch_free(xent__scratch *s);
 
 #endif /* XENT_INTERNAL_H */

@@ -25,7 +25,7 @@ void xent__rows_init(xent__rows *it, int ntensors,
     const xent_tensor_t *t = tensors[k];
     int64_t size = (int64_t)xent_dtype_size(t->dtype);
     int own_axis = tensor_axis[k];
-    it->ptr[k] = t->data;
+    it->ptr[k] = it->base[k] = t->data;
     it->row_stride[k] = own_axis >= 0 ? t->strides[own_axis] : 0;
     for (int i = 0, o = 0; i < t->rank; i++) {
       if (i == own_axis) continue;
@@ -54,4 +54,14 @@ const char *xent__rows_where(const xent__rows *it, char *buf, size_t size) {
                              d ? ", " : "", it->index[d]);
   if (used < size) snprintf(buf + used, size - used, "]");
   return buf;
+}
+
+void xent__rows_seek(xent__rows *it, int64_t r) {
+  for (int k = 0; k < it->ntensors; k++) it->ptr[k] = it->base[k];
+  for (int d = it->outer_rank - 1; d >= 0; d--) {
+    int64_t extent = it->outer_shape[d];
+    it->index[d] = extent ? r % extent : 0;
+    r = extent ? r / extent : 0;
+    for (int k = 0; k < it->ntensors; k++) it->ptr[k] += it->index[d] * it->outer_step[k][d];
+  }
 }

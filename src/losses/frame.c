@@ -10,6 +10,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 /* Slots of the row iterator. */
@@ -273,21 +274,42 @@ static void store_zeros(char *ptr, int64_t stride, int64_t n, xent_dtype_t dtype
   for (int64_t i = 0; i < n; i++) xent__store(ptr + i * step, dtype, 0.0);
 }
 
-/* Second sweep: per-position loss and gradient. `scale` multiplies every
- * gradient (upstream / divisor); for NONE, each position's (or element's)
- * upstream value does. Returns the sum of the weighted losses in *total. */
-static xent_status_t sweep(const frame *f, double scale, double *total) {
+/* Second sweep: per-position loss and gradient, in tasks of whole rows.
+ * `scale` multiplies every gradient (upstream / divisor); for NONE, each
+ * position's (or element's) upstream value does. Each task leaves the sum of
+ * its weighted losses in partial[task]. */
+typedef struct {
+  const frame *f;
+  double scale;
+  xent__rows rows; /* at row 0; each task copies and seeks it */
+  int64_t rows_per_task;
+  double *partial;
+  int (*fast)(const float *, int64_t, float *, double, int64_t, double *);
+  atomic_int failed;
+} sweep_job;
+
+/* Scratch for the reference path: predictions, targets, gradient and losses
+ * of a row, per-element weights and upstream factors (element-wise losses
+ * only), and the row function's work space. Returns 0 if allocation fails. */
+static int take_buffers(const xent__loss_spec *s, int64_t room, xent__scratch *buf,
+                        double **x, double **t, double **g, double **l, double **work,
+                        double **wp, double **upp) {
+  if (xent__scratch_get(buf, (6 + s->work_per_class) * room, "the loss")) return 0;
+  *x = buf->p, *t = *x + room, *g = *t + room, *l = *g + room;
+  if (s->elementwise) *wp = *l + room, *upp = *wp + room;
+  *work = *l + 3 * room;
+  return 1;
+}
+
+static void sweep_task(void *ctx, int64_t task) {
+  sweep_job *j = ctx;
+  const frame *f = j->f;
   const xent__loss_spec *s = f->s;
   const xent_ce_options_t *o = f->o;
-  xent__rows it;
-  xent__rows_init(&it, T_COUNT, f->group, f->axis, f->group_axis);
+  xent__rows it = j->rows;
+  int64_t first = task * j->rows_per_task;
+  int64_t last = first + j->rows_per_task < it.count ? first + j->rows_per_task : it.count;
   int64_t n = f->classes, room = n ? n : 1;
-  xent__scratch buf;
-  XENT__TRY(xent__scratch_get(&buf, (6 + s->work_per_class) * room, "the loss"));
-  /* One buffer per role: predictions, targets, gradient, losses, and the
-   * weight and upstream factor of each element (or of the position). */
-  double *x = buf.p, *t = x + room, *g = t + room, *l = g + room;
-  double *w = l + room, *up = w + room, *work = up + room;
   int64_t per_position = s->elementwise ? n : 1;
   int per_position_loss = s->loss && !f->scalar_loss;
   int per_position_up = o->upstream && !f->scalar_loss;
@@ -297,17 +319,32 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   int64_t ustep = per_position_up
                       ? it.row_stride[T_UPSTREAM] * (int64_t)xent_dtype_size(o->upstream->dtype)
                       : 0;
+  int direct = it.row_stride[T_PRED] == 1 && (!s->grad || it.row_stride[T_GRAD] == 1);
+  /* Buffers are taken when a row first needs them: a fast, contiguous row
+   * needs none. */
+  xent__scratch buf = {0};
+  double *x = NULL, *t = NULL, *g = NULL, *l = NULL, *work = NULL;
+  /* Per-element weights need buffers (element-wise losses always take
+   * scratch up front); a position's weight is a local. */
+  double w[1] = {0}, up[1] = {1}, *wp = w, *upp = up;
   xent_ref_sum sum = {0, 0};
-  for (int64_t r = 0; r < it.count; r++) {
-    if (r) xent__rows_next(&it);
+  xent__rows_seek(&it, first);
+  for (int64_t r = first; r < last; r++) {
+    if (r > first) xent__rows_next(&it);
+    if (!buf.p && (s->elementwise || !j->fast || !direct)) {
+      if (!take_buffers(s, room, &buf, &x, &t, &g, &l, &work, &wp, &upp)) {
+        atomic_store(&j->failed, 1);
+        break;
+      }
+    }
     int64_t label = 0;
     int live = position_counted(f, &it, &label);
     int any_weight = 0;
     for (int64_t c = 0; live && c < per_position; c++) {
-      w[c] = weight_at(f, it.ptr[T_WEIGHT] + c * wstep);
-      up[c] = per_position_up ? xent__load(it.ptr[T_UPSTREAM] + c * ustep, o->upstream->dtype)
-                              : 1.0;
-      any_weight |= w[c] != 0;
+      wp[c] = weight_at(f, it.ptr[T_WEIGHT] + c * wstep);
+      upp[c] = per_position_up ? xent__load(it.ptr[T_UPSTREAM] + c * ustep, o->upstream->dtype)
+                               : 1.0;
+      any_weight |= wp[c] != 0;
     }
     /* Uncounted, or weight 0: no loss and no gradient, even for NaN inputs. */
     if (!live || !any_weight) {
@@ -316,6 +353,31 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
         store_zeros(it.ptr[T_LOSS], it.row_stride[T_LOSS], per_position, s->loss->dtype);
       continue;
     }
+    if (j->fast) {
+      double row_loss, gscale = wp[0] * j->scale * upp[0];
+      const float *px = (const float *)it.ptr[T_PRED];
+      float *pg = s->grad ? (float *)it.ptr[T_GRAD] : NULL;
+      int done;
+      if (direct) {
+        done = j->fast(px, label, pg, gscale, n, &row_loss);
+      } else {
+        float *fx = (float *)work, *fg = fx + room; /* work has room for 2n floats */
+        for (int64_t c = 0; c < n; c++) fx[c] = px[c * it.row_stride[T_PRED]];
+        done = j->fast(fx, label, pg ? fg : NULL, gscale, n, &row_loss);
+        for (int64_t c = 0; done && pg && c < n; c++) pg[c * it.row_stride[T_GRAD]] = fg[c];
+      }
+      if (done) {
+        double lc = wp[0] * row_loss;
+        xent_ref_sum_add(&sum, lc);
+        if (per_position_loss) xent__store(it.ptr[T_LOSS], s->loss->dtype, lc);
+        continue;
+      }
+      /* declined (non-finite row): the reference needs buffers */
+      if (!buf.p && !take_buffers(s, room, &buf, &x, &t, &g, &l, &work, &wp, &upp)) {
+        atomic_store(&j->failed, 1);
+        break;
+      }
+    }
     xent__gather(x, it.ptr[T_PRED], it.row_stride[T_PRED], n, s->pred->dtype);
     if (s->target_kind == XENT__TARGET_DENSE)
       xent__gather(t, it.ptr[T_TARGET], it.row_stride[T_TARGET], n, s->target->dtype);
@@ -323,19 +385,47 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
            s->grad ? g : NULL, work);
     for (int64_t c = 0; c < per_position; c++) {
       /* A zero-weight element adds nothing, even if its loss is inf or NaN. */
-      double lc = w[c] != 0 ? w[c] * l[c] : 0.0;
+      double lc = wp[c] != 0 ? wp[c] * l[c] : 0.0;
       xent_ref_sum_add(&sum, lc);
       if (per_position_loss) xent__store(it.ptr[T_LOSS] + c * lstep, s->loss->dtype, lc);
     }
     if (s->grad) {
       for (int64_t c = 0; c < n; c++) {
         int64_t e = s->elementwise ? c : 0;
-        g[c] = w[e] != 0 ? g[c] * (w[e] * scale * up[e]) : 0.0;
+        g[c] = wp[e] != 0 ? g[c] * (wp[e] * j->scale * upp[e]) : 0.0;
       }
       xent__scatter(it.ptr[T_GRAD], it.row_stride[T_GRAD], g, n, s->grad->dtype);
     }
   }
   xent__scratch_free(&buf);
+  j->partial[task] = xent_ref_sum_value(&sum);
+}
+
+static xent_status_t sweep(const frame *f, double scale, double *total) {
+  const xent__loss_spec *s = f->s;
+  sweep_job j;
+  j.f = f;
+  j.scale = scale;
+  xent__rows_init(&j.rows, T_COUNT, f->group, f->axis, f->group_axis);
+  *total = 0;
+  if (j.rows.count == 0) return XENT_OK;
+  j.rows_per_task = xent__rows_per_task(f->classes);
+  j.fast = s->fast_sparse_f32 && !s->elementwise && s->target_kind == XENT__TARGET_SPARSE &&
+                   s->pred->dtype == XENT_F32 && (!s->grad || s->grad->dtype == XENT_F32)
+               ? s->fast_sparse_f32
+               : NULL;
+  atomic_init(&j.failed, 0);
+  int64_t ntasks = (j.rows.count + j.rows_per_task - 1) / j.rows_per_task;
+  xent__scratch partial;
+  XENT__TRY(xent__scratch_get(&partial, ntasks, "the loss"));
+  j.partial = partial.p;
+  xent__parallel_for(ntasks, j.rows.count * (f->classes ? f->classes : 1), sweep_task, &j);
+  /* Partial sums in task order: the same total for every thread count. */
+  xent_ref_sum sum = {0, 0};
+  for (int64_t t = 0; t < ntasks; t++) xent_ref_sum_add(&sum, j.partial[t]);
+  xent__scratch_free(&partial);
+  if (atomic_load(&j.failed))
+    return xent__fail(XENT_ERR_NOMEM, "could not allocate scratch for the loss");
   *total = xent_ref_sum_value(&sum);
   return XENT_OK;
 }

@@ -38,6 +38,11 @@ typedef struct {
   xent__row_fn row;
   const void *ctx;
   int work_per_class;
+  /* Optional fast kernel for f32 predictions with sparse targets: the loss
+   * of the row into *loss and, if g is not NULL, scale * d(loss)/d(x) into g;
+   * returns 0 to leave the row to `row` (non-finite inputs). */
+  int (*fast_sparse_f32)(const float *x, int64_t label, float *g, double scale, int64_t n,
+                         double *loss);
   /* Factor of a sparse position's weight for MEAN (PyTorch: the class weight
    * of its label); NULL means 1. */
   const double *label_weights;

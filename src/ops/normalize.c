@@ -4,6 +4,7 @@
 #include "../kernels/kernels.h"
 
 #include <math.h>
+#include <stdatomic.h>
 
 /* A row operation on up to two same-shape inputs and one output; `scalar` is
  * the per-row value of a reduced input (logsumexp_backward's dout). */
@@ -38,6 +39,50 @@ static void op_logsumexp_backward(const double *a, const double *b, double s,
                                   double *out, int64_t n) {
   (void)b;
   xent_ref_logsumexp_backward_row(a, s, out, n);
+}
+
+typedef struct {
+  xent__rows rows; /* set up at row 0; each task copies and seeks it */
+  const xent_tensor_t *a, *b, *reduced, *out;
+  row_op op;
+  fast_row_op fast;
+  int64_t rows_per_task;
+  atomic_int failed; /* scratch allocation failed in a task */
+} axis_job;
+
+static void axis_task(void *ctx, int64_t task) {
+  axis_job *j = ctx;
+  xent__rows it = j->rows;
+  int64_t n = it.length, first = task * j->rows_per_task;
+  int64_t last = first + j->rows_per_task < it.count ? first + j->rows_per_task : it.count;
+  int direct = it.row_stride[0] == 1 && it.row_stride[1] == 1;
+  xent__scratch sa = {0}, sb = {0}; /* taken when first needed */
+  xent__rows_seek(&it, first);
+  for (int64_t r = first; r < last; r++) {
+    if (r > first) xent__rows_next(&it);
+    if (j->fast && direct && j->fast((const float *)it.ptr[0], (float *)it.ptr[1], n)) continue;
+    if (!sa.p && (xent__scratch_get(&sa, n, "") || xent__scratch_get(&sb, n, ""))) {
+      atomic_store(&j->failed, 1);
+      break;
+    }
+    if (j->fast && !direct) {
+      float *fx = (float *)sb.p, *fy = fx + n; /* sb has room for 2n floats */
+      const float *src = (const float *)it.ptr[0];
+      for (int64_t i = 0; i < n; i++) fx[i] = src[i * it.row_stride[0]];
+      if (j->fast(fx, fy, n)) {
+        float *dst = (float *)it.ptr[1];
+        for (int64_t i = 0; i < n; i++) dst[i * it.row_stride[1]] = fy[i];
+        continue;
+      }
+    }
+    xent__gather(sa.p, it.ptr[0], it.row_stride[0], n, j->a->dtype);
+    if (j->b) xent__gather(sb.p, it.ptr[2], it.row_stride[2], n, j->b->dtype);
+    double scalar = j->reduced ? xent__load(it.ptr[3], j->reduced->dtype) : 0.0;
+    j->op(sa.p, sb.p, scalar, sa.p, n);
+    xent__scatter(it.ptr[1], it.row_stride[1], sa.p, n, j->out->dtype);
+  }
+  xent__scratch_free(&sa);
+  xent__scratch_free(&sb);
 }
 
 /*
@@ -76,44 +121,21 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
 
   const xent_tensor_t *group[4] = {a, out, b ? b : a, reduced ? reduced : a};
   int group_axis[4] = {ax, ax, ax, reduced ? reduced_axis : ax};
-  xent__rows it;
-  xent__rows_init(&it, 4, group, ax, group_axis);
-  if (it.count == 0 || it.length == 0) return XENT_OK;
-
-  int64_t n = it.length;
-  xent__scratch sa, sb;
-  XENT__TRY(xent__scratch_get(&sa, n, out_name));
-  xent_status_t st = xent__scratch_get(&sb, n, out_name);
-  if (st != XENT_OK) {
-    xent__scratch_free(&sa);
-    return st;
-  }
+  axis_job job;
+  xent__rows_init(&job.rows, 4, group, ax, group_axis);
+  if (job.rows.count == 0 || job.rows.length == 0) return XENT_OK;
+  job.a = a, job.b = b, job.reduced = reduced, job.out = out;
+  job.op = op;
   /* The fast kernel serves every f32 row: contiguous rows in place, strided
    * ones through an f32 copy, so that the result never depends on the
    * layout. Rows it declines (NaN, infinities) take the reference path. */
-  if (fast && (a->dtype != XENT_F32 || out->dtype != XENT_F32)) fast = NULL;
-  int direct = it.row_stride[0] == 1 && it.row_stride[1] == 1;
-  float *fx = (float *)sb.p, *fy = fx + n; /* sb has room for 2n floats */
-  for (int64_t r = 0; r < it.count; r++) {
-    if (r) xent__rows_next(&it);
-    if (fast && direct && fast((const float *)it.ptr[0], (float *)it.ptr[1], n)) continue;
-    if (fast && !direct) {
-      const float *src = (const float *)it.ptr[0];
-      for (int64_t i = 0; i < n; i++) fx[i] = src[i * it.row_stride[0]];
-      if (fast(fx, fy, n)) {
-        float *dst = (float *)it.ptr[1];
-        for (int64_t i = 0; i < n; i++) dst[i * it.row_stride[1]] = fy[i];
-        continue;
-      }
-    }
-    xent__gather(sa.p, it.ptr[0], it.row_stride[0], n, a->dtype);
-    if (b) xent__gather(sb.p, it.ptr[2], it.row_stride[2], n, b->dtype);
-    double scalar = reduced ? xent__load(it.ptr[3], reduced->dtype) : 0.0;
-    op(sa.p, sb.p, scalar, sa.p, n);
-    xent__scatter(it.ptr[1], it.row_stride[1], sa.p, n, out->dtype);
-  }
-  xent__scratch_free(&sa);
-  xent__scratch_free(&sb);
+  job.fast = fast && a->dtype == XENT_F32 && out->dtype == XENT_F32 ? fast : NULL;
+  job.rows_per_task = xent__rows_per_task(job.rows.length);
+  atomic_init(&job.failed, 0);
+  int64_t ntasks = (job.rows.count + job.rows_per_task - 1) / job.rows_per_task;
+  xent__parallel_for(ntasks, job.rows.count * job.rows.length, axis_task, &job);
+  if (atomic_load(&job.failed))
+    return xent__fail(XENT_ERR_NOMEM, "could not allocate scratch for %s", out_name);
   return XENT_OK;
 }
 

@@ -1,0 +1,177 @@
+/*
+ * The fast f32 kernels against long double references, at row lengths around
+ * every vector tile (tile - 1, tile, tile + 1, primes, long rows). `make
+ * test` runs the suite once per instruction set (XENT_ISA), so each variant
+ * is held to the bounds stated in xent.h.
+ */
+#include "bounds.h"
+#include "harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const int64_t lengths[] = {1,  2,  3,  5,  7,  8,  9,  15,  16,  17,   23,   31,
+                                  32, 33, 47, 48, 49, 63, 64, 65, 127, 1000, 1023, 1025};
+#define NLEN ((int)(sizeof lengths / sizeof lengths[0]))
+
+/* -log_softmax in long double, the largest entry excluded from the sum. */
+static void ld_neg_log_softmax(const float *x, int64_t n, long double *out) {
+  int64_t k = 0;
+  for (int64_t i = 1; i < n; i++)
+    if (x[i] > x[k]) k = i;
+  long double tail = 0;
+  for (int64_t i = 0; i < n; i++)
+    if (i != k) tail += expl((long double)x[i] - x[k]);
+  for (int64_t i = 0; i < n; i++) out[i] = log1pl(tail) - ((long double)x[i] - x[k]);
+}
+
+static void fill_row(xt_rng *rng, float *x, int64_t n, int kind) {
+  for (int64_t i = 0; i < n; i++) {
+    double v = kind == 0 ? xt_normal(rng) : kind == 1 ? xt_normal(rng) * 30
+                                                      : xt_uniform(rng, -80, 80);
+    x[i] = (float)v;
+  }
+  if (kind == 3) x[xt_next(rng) % (uint64_t)n] += 25; /* one confident logit */
+}
+
+void test_kernels_softmax_f32_tiles(void) {
+  xt_rng rng = {77};
+  double worst_sm = 0, worst_lsm = 0;
+  for (int li = 0; li < NLEN; li++) {
+    int64_t n = lengths[li];
+    float *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+    long double *ref = malloc((size_t)n * sizeof *ref);
+    for (int kind = 0; kind < 4; kind++) {
+      fill_row(&rng, x, n, kind);
+      ld_neg_log_softmax(x, n, ref);
+      xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, 1, n), ty = xent_tensor_2d(y, XENT_F32, 1, n);
+      XT_OK(xent_softmax(&tx, -1, &ty));
+      for (int64_t i = 0; i < n; i++) {
+        double e = xt_ulp_error(y[i], expl(-ref[i]), XENT_F32);
+        if (e > worst_sm) worst_sm = e;
+      }
+      XT_OK(xent_log_softmax(&tx, -1, &ty));
+      for (int64_t i = 0; i < n; i++) {
+        double e = xt_ulp_error(y[i], -ref[i], XENT_F32);
+        if (e > worst_lsm) worst_lsm = e;
+      }
+    }
+    free(x), free(y), free(ref);
+  }
+  printf("  kernels %s: softmax f32 max %.2f ulp (bound %d), log_softmax f32 max %.2f ulp (bound %d)\n",
+         xent_isa(), worst_sm, XT_BOUND_SOFTMAX_F32, worst_lsm, XT_BOUND_LOG_SOFTMAX_F32);
+  XT_CHECK(worst_sm <= XT_BOUND_SOFTMAX_F32);
+  XT_CHECK(worst_lsm <= XT_BOUND_LOG_SOFTMAX_F32);
+}
+
+void test_kernels_sparse_ce_f32_tiles(void) {
+  xt_rng rng = {78};
+  double worst_loss = 0, worst_grad = 0;
+  for (int li = 0; li < NLEN; li++) {
+    int64_t n = lengths[li];
+    float *x = malloc((size_t)n * sizeof *x), *g = malloc((size_t)n * sizeof *g);
+    long double *ref = malloc((size_t)n * sizeof *ref);
+    for (int kind = 0; kind < 4; kind++) {
+      fill_row(&rng, x, n, kind);
+      int64_t label = (int64_t)(xt_next(&rng) % (uint64_t)n);
+      if (kind == 3) { /* make the confident logit the label */
+        int64_t k = 0;
+        for (int64_t i = 1; i < n; i++)
+          if (x[i] > x[k]) k = i;
+        label = k;
+      }
+      ld_neg_log_softmax(x, n, ref);
+      float loss;
+      xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, 1, n), tg = xent_tensor_2d(g, XENT_F32, 1, n);
+      xent_tensor_t tl = xent_tensor_1d(&label, XENT_I64, 1), tloss = xent_tensor_1d(&loss, XENT_F32, 1);
+      XT_OK(xent_sparse_softmax_cross_entropy(&tx, &tl, NULL, &tloss, &tg));
+      double e = xt_ulp_error(loss, ref[label], XENT_F32);
+      if (e > worst_loss) worst_loss = e;
+      for (int64_t i = 0; i < n; i++) {
+        long double p = expl(-ref[i]), want = p - (i == label);
+        /* in ulps of |p| + |u|, as stated for the gradient */
+        double ge = (double)(fabsl(g[i] - want) / xt_ulp(p + (i == label), XENT_F32));
+        if (ge > worst_grad) worst_grad = ge;
+      }
+    }
+    free(x), free(g), free(ref);
+  }
+  printf("  kernels %s: sparse CE f32 loss max %.2f ulp, grad max %.2f ulp (bound 4)\n",
+         xent_isa(), worst_loss, worst_grad);
+  XT_CHECK(worst_loss <= 4);
+  XT_CHECK(worst_grad <= 4);
+}
+
+/* Rows the fast kernels decline (NaN, infinities) give the reference's answer. */
+void test_kernels_fall_back_on_nonfinite_rows(void) {
+  float x[3 * 17];
+  for (int i = 0; i < 3 * 17; i++) x[i] = (float)(i % 5);
+  x[3] = NAN;              /* row 0 */
+  x[17 + 4] = INFINITY;    /* row 1 */
+  for (int i = 0; i < 17; i++) x[34 + i] = -INFINITY; /* row 2 */
+  float y[3 * 17];
+  xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, 3, 17), ty = xent_tensor_2d(y, XENT_F32, 3, 17);
+  XT_OK(xent_softmax(&tx, -1, &ty));
+  for (int i = 0; i < 17; i++) XT_CHECK(isnan(y[i]));
+  for (int i = 0; i < 17; i++) XT_CHECK_SAME(y[17 + i], i == 4 ? 1.0 : 0.0);
+  for (int i = 0; i < 17; i++) XT_CHECK_SAME(y[34 + i], 0.0);
+  int64_t labels[3] = {0, 4, 1};
+  float l[3];
+  xent_ce_options_t o = xent_ce_options_default();
+  o.reduction = XENT_REDUCTION_NONE;
+  xent_tensor_t tl = xent_tensor_1d(labels, XENT_I64, 3), tloss = xent_tensor_1d(l, XENT_F32, 3);
+  XT_OK(xent_sparse_softmax_cross_entropy(&tx, &tl, &o, &tloss, &ty));
+  XT_CHECK(isnan(l[0]));
+  XT_CHECK_SAME(l[1], 0.0);      /* the +inf logit is the label */
+  XT_CHECK_SAME(l[2], INFINITY); /* a fully masked row with a real label */
+}
+
+/* A caller's parallel-for that runs the tasks in reverse order on this
+ * thread, and counts its calls. */
+static int custom_calls;
+static void reverse_for(void *user, int64_t ntasks, void (*task)(void *, int64_t), void *ctx) {
+  (void)user;
+  custom_calls++;
+  for (int64_t i = ntasks - 1; i >= 0; i--) task(ctx, i);
+}
+
+/* Results are bit-identical for every thread count and for a caller's
+ * parallel-for, on problems large enough to be split. */
+void test_threads_give_identical_results(void) {
+  enum { R = 700, C = 1000 };
+  xent_dtype_t types[2] = {XENT_F32, XENT_F64};
+  for (int d = 0; d < 2; d++) {
+    size_t size = xent_dtype_size(types[d]);
+    char *x = malloc(R * C * size), *y[4], *g[4];
+    int64_t labels[R];
+    double loss[4];
+    xt_rng rng = {99};
+    for (int i = 0; i < R * C; i++) {
+      double v = xt_normal(&rng) * 5;
+      if (types[d] == XENT_F32) ((float *)x)[i] = (float)v;
+      else ((double *)x)[i] = v;
+    }
+    for (int i = 0; i < R; i++) labels[i] = (int64_t)(xt_next(&rng) % C);
+    xent_tensor_t tx = xent_tensor_2d(x, types[d], R, C), tl = xent_tensor_1d(labels, XENT_I64, R);
+    for (int run = 0; run < 4; run++) {
+      y[run] = malloc(R * C * size), g[run] = malloc(R * C * size);
+      if (run < 3) xent_set_num_threads(run + 1);
+      else xent_set_parallel_for(reverse_for, NULL), xent_set_num_threads(2);
+      xent_tensor_t ty = xent_tensor_2d(y[run], types[d], R, C), tg = xent_tensor_2d(g[run], types[d], R, C);
+      xent_tensor_t tloss = xent_tensor_1d(&loss[run], XENT_F64, 1);
+      XT_OK(xent_softmax(&tx, -1, &ty));
+      XT_OK(xent_sparse_softmax_cross_entropy(&tx, &tl, NULL, &tloss, &tg));
+    }
+    xent_set_parallel_for(NULL, NULL);
+    xent_set_num_threads(0);
+    XT_CHECK(custom_calls >= 2 * (d + 1));
+    for (int run = 1; run < 4; run++) {
+      XT_CHECK(memcmp(y[run], y[0], R * C * size) == 0);
+      XT_CHECK(memcmp(g[run], g[0], R * C * size) == 0);
+      XT_CHECK_SAME(loss[run], loss[0]);
+    }
+    for (int run = 0; run < 4; run++) free(y[run]), free(g[run]);
+    free(x);
+  }
+  XT_CHECK(xent_get_num_threads() >= 1);
+}
