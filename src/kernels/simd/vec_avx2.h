@@ -47,6 +47,8 @@ static inline xv_mask xv_neq(xv a, xv b) { return _mm256_cmp_ps(a, b, _CMP_NEQ_U
 static inline xv xv_select(xv_mask m, xv if_set, xv if_clear) {
   return _mm256_blendv_ps(if_clear, if_set, m);
 }
+/* number of set lanes */
+static inline int xv_mask_count(xv_mask m) { return __builtin_popcount((unsigned)_mm256_movemask_ps(m)); }
 static inline float xv_hmax(xv v) {
   __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   m = _mm_max_ps(m, _mm_movehl_ps(m, m));

@@ -39,6 +39,8 @@ static inline xv_mask xv_neq(xv a, xv b) { return _mm512_cmp_ps_mask(a, b, _CMP_
 static inline xv xv_select(xv_mask m, xv if_set, xv if_clear) {
   return _mm512_mask_blend_ps(m, if_clear, if_set);
 }
+/* number of set lanes */
+static inline int xv_mask_count(xv_mask m) { return __builtin_popcount((unsigned)m); }
 static inline float xv_hmax(xv v) { return _mm512_reduce_max_ps(v); }
 static inline void xv_to_array(float *out, xv v) { _mm512_storeu_ps(out, v); }
 

@@ -1,0 +1,171 @@
+/*
+ * xent's side of `make bench`: for each shape, the median time of each
+ * operation with 1 thread and with all threads, its effective bandwidth, and
+ * the fraction of the memory floor reached, where the floor is measured in
+ * the same run by a STREAM-like read (sum) and copy over the same bytes.
+ * Output: one tab-separated line per measurement, for bench/report.py.
+ *
+ * usage: bench_xent [--quick] [--dtype f32|f64]
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xent.h>
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Median of `reps` timed runs after one warm-up (which also faults in the
+ * pages: outputs are supplied by the caller and reused). */
+typedef void (*bench_fn)(void *ctx);
+static double median_time(bench_fn fn, void *ctx, int reps) {
+  double t[64];
+  fn(ctx);
+  for (int i = 0; i < reps; i++) {
+    double t0 = now();
+    fn(ctx);
+    t[i] = now() - t0;
+  }
+  qsort(t, (size_t)reps, sizeof t[0], cmp_double);
+  return t[reps / 2];
+}
+
+typedef struct {
+  int64_t rows, cols;
+  xent_dtype_t dtype;
+  void *x, *y, *g;
+  int64_t *labels;
+  double loss;
+} problem;
+
+/* ---- the memory floor: a read and a copy of the same bytes ---- */
+static volatile double sink;
+typedef struct { const double *src; double *dst; size_t n; int threads; } stream_ctx;
+static void stream_read_task(void *c, int64_t t) {
+  stream_ctx *s = c;
+  size_t chunk = s->n / (size_t)s->threads, lo = (size_t)t * chunk;
+  size_t hi = t == s->threads - 1 ? s->n : lo + chunk;
+  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  size_t i = lo;
+  for (; i + 4 <= hi; i += 4) a0 += s->src[i], a1 += s->src[i + 1], a2 += s->src[i + 2], a3 += s->src[i + 3];
+  for (; i < hi; i++) a0 += s->src[i];
+  sink = a0 + a1 + a2 + a3;
+}
+static void stream_copy_task(void *c, int64_t t) {
+  stream_ctx *s = c;
+  size_t chunk = s->n / (size_t)s->threads, lo = (size_t)t * chunk;
+  size_t hi = t == s->threads - 1 ? s->n : lo + chunk;
+  memcpy(s->dst + lo, s->src + lo, (hi - lo) * sizeof(double));
+}
+/* Threads for the STREAM kernels come from a parallel-for of our own. */
+#include <pthread.h>
+typedef struct { void (*task)(void *, int64_t); void *ctx; int64_t i; } thread_arg;
+static void *run_one(void *a) {
+  thread_arg *t = a;
+  t->task(t->ctx, t->i);
+  return NULL;
+}
+static void run_threads(int n, void (*task)(void *, int64_t), void *ctx) {
+  pthread_t ids[64];
+  thread_arg args[64];
+  for (int i = 0; i < n; i++) {
+    args[i] = (thread_arg){task, ctx, i};
+    if (i) pthread_create(&ids[i], NULL, run_one, &args[i]);
+  }
+  run_one(&args[0]);
+  for (int i = 1; i < n; i++) pthread_join(ids[i], NULL);
+}
+typedef struct { stream_ctx s; int copy; } stream_bench;
+static void stream_fn(void *c) {
+  stream_bench *b = c;
+  run_threads(b->s.threads, b->copy ? stream_copy_task : stream_read_task, &b->s);
+}
+
+/* ---- the operations ---- */
+static void op_softmax(void *c) {
+  problem *p = c;
+  xent_tensor_t x = xent_tensor_2d(p->x, p->dtype, p->rows, p->cols);
+  xent_tensor_t y = xent_tensor_2d(p->y, p->dtype, p->rows, p->cols);
+  if (xent_softmax(&x, -1, &y)) abort();
+}
+static void op_log_softmax(void *c) {
+  problem *p = c;
+  xent_tensor_t x = xent_tensor_2d(p->x, p->dtype, p->rows, p->cols);
+  xent_tensor_t y = xent_tensor_2d(p->y, p->dtype, p->rows, p->cols);
+  if (xent_log_softmax(&x, -1, &y)) abort();
+}
+static void op_ce(problem *p, int with_grad) {
+  xent_tensor_t x = xent_tensor_2d(p->x, p->dtype, p->rows, p->cols);
+  xent_tensor_t g = xent_tensor_2d(p->g, p->dtype, p->rows, p->cols);
+  xent_tensor_t l = xent_tensor_1d(p->labels, XENT_I64, p->rows);
+  xent_tensor_t loss = xent_tensor_1d(&p->loss, XENT_F64, 1);
+  if (xent_sparse_softmax_cross_entropy(&x, &l, NULL, &loss, with_grad ? &g : NULL)) abort();
+}
+static void op_ce_fwd(void *c) { op_ce(c, 0); }
+static void op_ce_fwd_bwd(void *c) { op_ce(c, 1); }
+
+int main(int argc, char **argv) {
+  int quick = 0;
+  xent_dtype_t dtype = XENT_F32;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--quick")) quick = 1;
+    if (!strcmp(argv[i], "--dtype") && i + 1 < argc) dtype = strcmp(argv[++i], "f64") ? XENT_F32 : XENT_F64;
+  }
+  static const int64_t shapes[][2] = {{1048576, 2}, {65536, 10}, {4096, 1000},
+                                      {512, 32000}, {64, 256000}, {8192, 128256}};
+  int nshapes = quick ? 4 : 6, all = xent_get_num_threads();
+  size_t esize = xent_dtype_size(dtype);
+  printf("# isa\t%s\tthreads\t%d\tdtype\t%s\n", xent_isa(), all, xent_dtype_name(dtype));
+  printf("shape\top\tthreads\tms\tGB/s\tfloor_ms\tof_floor\n");
+  for (int s = 0; s < nshapes; s++) {
+    problem p = {shapes[s][0], shapes[s][1], dtype, NULL, NULL, NULL, NULL, 0};
+    size_t n = (size_t)(p.rows * p.cols), bytes = n * esize;
+    p.x = malloc(bytes), p.y = malloc(bytes), p.g = malloc(bytes);
+    p.labels = malloc((size_t)p.rows * sizeof(int64_t));
+    uint64_t z = 12345;
+    for (size_t i = 0; i < n; i++) {
+      z = z * 6364136223846793005ull + 1442695040888963407ull;
+      double v = (double)(z >> 11) * 0x1p-53 * 8 - 4;
+      if (dtype == XENT_F32) ((float *)p.x)[i] = (float)v;
+      else ((double *)p.x)[i] = v;
+    }
+    for (int64_t r = 0; r < p.rows; r++) p.labels[r] = r % p.cols;
+    int reps = bytes > (256u << 20) ? 5 : 15;
+    char shape[64];
+    snprintf(shape, sizeof shape, "%lldx%lld", (long long)p.rows, (long long)p.cols);
+    int thread_counts[2] = {1, all};
+    for (int tc = 0; tc < (all > 1 ? 2 : 1); tc++) {
+      int threads = thread_counts[tc];
+      xent_set_num_threads(threads);
+      /* the floors: read the input once; read it and write an output once */
+      stream_bench sb = {{p.x, p.y, bytes / sizeof(double), threads}, 0};
+      double t_read = median_time(stream_fn, &sb, reps);
+      sb.copy = 1;
+      double t_copy = median_time(stream_fn, &sb, reps);
+      struct { const char *name; bench_fn fn; int writes; } ops[] = {
+          {"softmax", op_softmax, 1}, {"log_softmax", op_log_softmax, 1},
+          {"sparse_ce_fwd", op_ce_fwd, 0}, {"sparse_ce_fwd_bwd", op_ce_fwd_bwd, 1}};
+      for (int o = 0; o < 4; o++) {
+        double t = median_time(ops[o].fn, &p, reps);
+        double moved = (double)bytes * (ops[o].writes ? 2 : 1);
+        double floor_t = ops[o].writes ? t_copy : t_read;
+        printf("%s\t%s\t%d\t%.3f\t%.1f\t%.3f\t%.2f\n", shape, ops[o].name, threads, 1e3 * t,
+               moved / t / 1e9, 1e3 * floor_t, floor_t / t);
+        fflush(stdout);
+      }
+    }
+    free(p.x), free(p.y), free(p.g), free(p.labels);
+  }
+  return 0;
+}
