@@ -463,16 +463,19 @@ XENT_API xent_status_t xent_one_hot(const xent_tensor_t *labels, int axis,
  * positions (or elements, for per-element sigmoid losses):
  *   NONE                  loss holds L per position / element (0 where uncounted)
  *   SUM                   sum of L
- *   MEAN                  sum of L / sum of weights  (PyTorch "mean", Keras
- *                         "mean_with_sample_weight", TF v1 MEAN)
+ *   MEAN                  sum of L / sum of weights  (PyTorch cross_entropy's
+ *                         "mean", Keras "mean_with_sample_weight", TF v1 MEAN;
+ *                         PyTorch binary_cross_entropy_with_logits's "mean"
+ *                         divides by the element count: SUM_OVER_BATCH_SIZE)
  *   SUM_OVER_BATCH_SIZE   sum of L / number of positions; when a mask,
  *                         lengths or ignore_index is in use, / number of
  *                         counted positions (Keras "sum_over_batch_size")
  *   SUM_BY_NONZERO_WEIGHTS sum of L / number of counted positions whose sample
  *                         weight is not 0 (TF v1 default)
  * When the divisor is 0 (empty batch, everything masked or ignored, all
- * weights 0), the reduced loss and its gradient are opts->empty: 0 (Keras's
- * and TF's divide_no_nan; the default) or NaN (PyTorch).
+ * weights 0), the reduced loss is opts->empty: 0 (Keras's and TF's
+ * divide_no_nan; the default) or NaN (PyTorch); the gradient is 0 either way
+ * (as PyTorch's is for an all-ignored batch).
  *
  * Gradient. `grad` (logits' shape) receives d(loss)/d(logits) of the reduced
  * loss, times opts->upstream when given (the gradient of the final objective

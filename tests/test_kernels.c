@@ -7,6 +7,7 @@
 #include "bounds.h"
 #include "harness.h"
 
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,4 +175,56 @@ void test_threads_give_identical_results(void) {
     free(x);
   }
   XT_CHECK(xent_get_num_threads() >= 1);
+}
+
+/* The small-C block path of the fused loss: blocks of counted rows with
+ * ignored labels, sample weights, a NaN row and a partial last block, against
+ * the f64 reference (same inputs), and channels-first against channels-last
+ * bit for bit. */
+void test_kernels_sparse_ce_small_blocks(void) {
+  enum { R = 37, C = 3 };
+  float x[R * C], g[R * C], loss[R], xt[C * R], gt[C * R], losst[R];
+  double xd[R * C], gd[R * C], lossd[R], w[R];
+  int64_t labels[R];
+  xt_rng rng = {5150};
+  for (int i = 0; i < R * C; i++) xd[i] = x[i] = (float)(xt_normal(&rng) * 4);
+  for (int r = 0; r < R; r++) {
+    labels[r] = r % 7 == 3 ? -100 : (int64_t)(xt_next(&rng) % C);
+    w[r] = r % 5 == 1 ? 0 : xt_uniform(&rng, 0.5, 2);
+  }
+  xd[20 * C + 1] = x[20 * C + 1] = NAN; /* row 20: NaN loss, NaN gradient */
+  labels[20] = 0;
+  w[20] = 1;
+  xent_ce_options_t o = xent_ce_options_default();
+  o.reduction = XENT_REDUCTION_NONE;
+  o.ignore_index = -100;
+  xent_tensor_t tw = xent_tensor_1d(w, XENT_F64, R), tl = xent_tensor_1d(labels, XENT_I64, R);
+  o.sample_weights = &tw;
+  xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, R, C), tg = xent_tensor_2d(g, XENT_F32, R, C);
+  xent_tensor_t tloss = xent_tensor_1d(loss, XENT_F32, R);
+  XT_OK(xent_sparse_softmax_cross_entropy(&tx, &tl, &o, &tloss, &tg));
+  xent_tensor_t txd = xent_tensor_2d(xd, XENT_F64, R, C), tgd = xent_tensor_2d(gd, XENT_F64, R, C);
+  xent_tensor_t tlossd = xent_tensor_1d(lossd, XENT_F64, R);
+  XT_OK(xent_sparse_softmax_cross_entropy(&txd, &tl, &o, &tlossd, &tgd));
+  for (int r = 0; r < R; r++) {
+    XT_CHECK_MSG(xt_close(loss[r], lossd[r], 4 * FLT_EPSILON, 1e-30), "row %d: loss %.9g vs %.17g",
+                 r, loss[r], lossd[r]);
+    for (int c = 0; c < C; c++)
+      XT_CHECK_MSG(xt_close(g[r * C + c], gd[r * C + c], 4 * FLT_EPSILON, 4 * FLT_EPSILON),
+                   "row %d: grad[%d] %.9g vs %.17g", r, c, g[r * C + c], gd[r * C + c]);
+  }
+  XT_CHECK(isnan(loss[20]) && isnan(g[20 * C]));
+  XT_CHECK_SAME(loss[3], 0.0); /* ignored */
+  XT_CHECK_SAME(loss[1], 0.0); /* weight 0 */
+  /* Channels-first (C, R): the class axis 0, positions along axis 1. */
+  for (int r = 0; r < R; r++)
+    for (int c = 0; c < C; c++) xt[c * R + r] = x[r * C + c];
+  xent_tensor_t txt = xent_tensor_2d(xt, XENT_F32, C, R), tgt = xent_tensor_2d(gt, XENT_F32, C, R);
+  xent_tensor_t tlosst = xent_tensor_1d(losst, XENT_F32, R);
+  o.axis = 0;
+  XT_OK(xent_sparse_softmax_cross_entropy(&txt, &tl, &o, &tlosst, &tgt));
+  for (int r = 0; r < R; r++) {
+    XT_CHECK_SAME(losst[r], loss[r]);
+    for (int c = 0; c < C; c++) XT_CHECK_SAME(gt[c * R + r], g[r * C + c]);
+  }
 }

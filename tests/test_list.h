@@ -11,6 +11,7 @@ XT(bf16_rounding)
 XT(storage_types_round_once)
 /* conformance with the peers */
 XT(conformance_normalizers)
+XT(conformance_cross_entropy)
 /* measured accuracy against MPFR (test_accuracy.c) */
 XT(accuracy_softmax)
 XT(accuracy_log_softmax)
@@ -93,3 +94,5 @@ XT(kernels_softmax_f32_tiles)
 XT(kernels_sparse_ce_f32_tiles)
 XT(kernels_fall_back_on_nonfinite_rows)
 XT(threads_give_identical_results)
+/* the command-line tool's input layer: .npy and CSV (test_io.c) */
+XT(kernels_sparse_ce_small_blocks)

@@ -137,6 +137,10 @@ void xent__rows_next(xent__rows *it);
  * row of a rank-0 outer shape) for error messages; returns buf. */
 const char *xent__rows_where(const xent__rows *it, char *buf, size_t size);
 
+/* Whether tensor k's rows are adjacent in memory: row r + 1 starts where
+ * row r ends (contiguous rows, in C order over the outer axes). */
+int xent__rows_adjacent(const xent__rows *it, int k, size_t elem_size);
+
 /* Moves the iterator to row r (0 <= r < count). */
 void xent__rows_seek(xent__rows *it, int64_t r);
 

@@ -68,19 +68,36 @@ long double xent_ref_log_sigmoid_grad_l(double x);
  * with the reference kernel). sparse_ce writes the loss of the row to *loss
  * and, if g is not NULL, g = scale * (softmax(x) - onehot(label)).
  */
+/* Rows of at most this many classes go to the small-C kernels, which take a
+ * block of xent_f32_kernels.block contiguous rows, one row per lane. */
+#define XENT_SMALL_C 16
+
 typedef struct xent_f32_kernels {
   const char *isa;
+  int block; /* rows per small-C call */
   int (*softmax)(const float *x, float *y, int64_t n);
   int (*log_softmax)(const float *x, float *y, int64_t n);
   int (*sparse_ce)(const float *x, int64_t label, float *g, double scale, int64_t n,
                    double *loss);
+  /* Small C: `block` rows of n <= XENT_SMALL_C classes, contiguous. Rows that
+   * hold NaN or whose maximum is infinite are not written; their lanes are
+   * returned as a bit mask. sparse_ce_small reads `block` labels and
+   * gradient scales and writes `block` losses. */
+  unsigned (*softmax_small)(const float *x, float *y, int64_t n);
+  unsigned (*log_softmax_small)(const float *x, float *y, int64_t n);
+  unsigned (*sparse_ce_small)(const float *x, const int32_t *labels, float *g,
+                              const float *gscale, int64_t n, double *loss);
 } xent_f32_kernels;
 
 #define XENT__DECLARE_F32_KERNELS(prefix)                                          \
   int prefix##softmax_f32(const float *x, float *y, int64_t n);                   \
   int prefix##log_softmax_f32(const float *x, float *y, int64_t n);               \
   int prefix##sparse_ce_f32(const float *x, int64_t label, float *g, double scale, \
-                            int64_t n, double *loss);
+                            int64_t n, double *loss);                              \
+  unsigned prefix##softmax_small_f32(const float *x, float *y, int64_t n);        \
+  unsigned prefix##log_softmax_small_f32(const float *x, float *y, int64_t n);    \
+  unsigned prefix##sparse_ce_small_f32(const float *x, const int32_t *labels, float *g, \
+                                       const float *gscale, int64_t n, double *loss);
 XENT__DECLARE_F32_KERNELS(xent_avx512_)
 XENT__DECLARE_F32_KERNELS(xent_avx2_)
 

@@ -118,8 +118,11 @@ static xent_status_t run_ce(ce_kind kind, const xent_tensor_t *logits,
   /* One-hot targets without class weights or smoothing: the fused f32 kernel
    * (softmax - onehot is also TensorFlow's gradient then). */
   const xent_f32_kernels *fast = xent__fast_f32();
-  if (fast && kind == CE_SPARSE && !o.class_weights && o.label_smoothing == 0)
+  if (fast && kind == CE_SPARSE && !o.class_weights && o.label_smoothing == 0) {
     spec.fast_sparse_f32 = fast->sparse_ce;
+    spec.fast_sparse_small_f32 = fast->sparse_ce_small;
+    spec.small_block = fast->block;
+  }
   int axis;
   XENT__TRY(xent__check_tensor(logits, "logits"));
   XENT__TRY(xent__resolve_axis(o.axis, logits->rank, "logits", &axis));

@@ -285,6 +285,8 @@ typedef struct {
   int64_t rows_per_task;
   double *partial;
   int (*fast)(const float *, int64_t, float *, double, int64_t, double *);
+  unsigned (*small)(const float *, const int32_t *, float *, const float *, int64_t, double *);
+  int block;
   atomic_int failed;
 } sweep_job;
 
@@ -301,6 +303,103 @@ static int take_buffers(const xent__loss_spec *s, int64_t room, xent__scratch *b
   return 1;
 }
 
+typedef struct {
+  double *x, *t, *g, *l, *work;
+} ref_buffers;
+
+/* One counted position through the loss's row function: ptr and stride are
+ * the position's pointers and row strides in the iterator's slots, wp and
+ * upp its weights and upstream factors (one, or one per element). */
+static void reference_position(const sweep_job *j, char *const *ptr, const int64_t *stride,
+                               int64_t label, const double *wp, const double *upp,
+                               const ref_buffers *b, xent_ref_sum *sum) {
+  const frame *f = j->f;
+  const xent__loss_spec *s = f->s;
+  int64_t n = f->classes, per_position = s->elementwise ? n : 1;
+  int per_position_loss = s->loss && !f->scalar_loss;
+  int64_t lstep = per_position_loss ? stride[T_LOSS] * (int64_t)xent_dtype_size(s->loss->dtype) : 0;
+  xent__gather(b->x, ptr[T_PRED], stride[T_PRED], n, s->pred->dtype);
+  if (s->target_kind == XENT__TARGET_DENSE)
+    xent__gather(b->t, ptr[T_TARGET], stride[T_TARGET], n, s->target->dtype);
+  s->row(s->ctx, b->x, s->target_kind == XENT__TARGET_DENSE ? b->t : NULL, label, n, b->l,
+         s->grad ? b->g : NULL, b->work);
+  for (int64_t c = 0; c < per_position; c++) {
+    /* A zero-weight element adds nothing, even if its loss is inf or NaN. */
+    double lc = wp[c] != 0 ? wp[c] * b->l[c] : 0.0;
+    xent_ref_sum_add(sum, lc);
+    if (per_position_loss) xent__store(ptr[T_LOSS] + c * lstep, s->loss->dtype, lc);
+  }
+  if (s->grad) {
+    for (int64_t c = 0; c < n; c++) {
+      int64_t e = s->elementwise ? c : 0;
+      b->g[c] = wp[e] != 0 ? b->g[c] * (wp[e] * j->scale * upp[e]) : 0.0;
+    }
+    xent__scatter(ptr[T_GRAD], stride[T_GRAD], b->g, n, s->grad->dtype);
+  }
+}
+
+/* Few classes with the fused kernel: counted positions are gathered into
+ * blocks of f32 rows (one row per lane), computed together, and scattered
+ * back in order; positions the kernel declines take the row function. */
+static void sweep_small_task(sweep_job *j, xent__rows *it, int64_t first, int64_t last,
+                             int64_t task) {
+  const frame *f = j->f;
+  const xent__loss_spec *s = f->s;
+  const xent_ce_options_t *o = f->o;
+  int64_t n = f->classes;
+  int per_position_loss = s->loss && !f->scalar_loss;
+  int per_position_up = o->upstream && !f->scalar_loss;
+  enum { L = 16 };
+  float bx[L * XENT_SMALL_C], bg[L * XENT_SMALL_C], gscale[L];
+  int32_t labels[L];
+  double losses[L], w[L], up[L];
+  char *at[L][T_COUNT];
+  double scratch[(6 + 3) * XENT_SMALL_C];
+  ref_buffers b = {scratch, scratch + n, scratch + 2 * n, scratch + 3 * n, scratch + 4 * n};
+  xent_ref_sum sum = {0, 0};
+  int lanes = 0, block = j->block;
+  for (int64_t r = first; r < last; r++) {
+    if (r > first) xent__rows_next(it);
+    int64_t label = 0;
+    int live = position_counted(f, it, &label);
+    double wr = live ? weight_at(f, it->ptr[T_WEIGHT]) : 0.0;
+    if (!live || wr == 0) {
+      if (s->grad) store_zeros(it->ptr[T_GRAD], it->row_stride[T_GRAD], n, s->grad->dtype);
+      if (per_position_loss) store_zeros(it->ptr[T_LOSS], 0, 1, s->loss->dtype);
+    } else {
+      const float *px = (const float *)it->ptr[T_PRED];
+      for (int64_t c = 0; c < n; c++) bx[lanes * n + c] = px[c * it->row_stride[T_PRED]];
+      labels[lanes] = (int32_t)label;
+      w[lanes] = wr;
+      up[lanes] = per_position_up ? xent__load(it->ptr[T_UPSTREAM], o->upstream->dtype) : 1.0;
+      gscale[lanes] = (float)(wr * j->scale * up[lanes]);
+      memcpy(at[lanes], it->ptr, sizeof at[0]);
+      lanes++;
+    }
+    if (lanes == 0 || (lanes < block && r + 1 < last)) continue;
+    for (int l = lanes; l < block; l++) { /* a partial block: finite filler rows */
+      for (int64_t c = 0; c < n; c++) bx[l * n + c] = 0.0f;
+      labels[l] = 0, gscale[l] = 0;
+    }
+    unsigned bad = j->small(bx, labels, s->grad ? bg : NULL, gscale, n, losses);
+    for (int l = 0; l < lanes; l++) {
+      if (bad >> l & 1) {
+        reference_position(j, at[l], it->row_stride, labels[l], &w[l], &up[l], &b, &sum);
+        continue;
+      }
+      double lc = w[l] * losses[l];
+      xent_ref_sum_add(&sum, lc);
+      if (per_position_loss) xent__store(at[l][T_LOSS], s->loss->dtype, lc);
+      if (s->grad) {
+        float *pg = (float *)at[l][T_GRAD];
+        for (int64_t c = 0; c < n; c++) pg[c * it->row_stride[T_GRAD]] = bg[l * n + c];
+      }
+    }
+    lanes = 0;
+  }
+  j->partial[task] = xent_ref_sum_value(&sum);
+}
+
 static void sweep_task(void *ctx, int64_t task) {
   sweep_job *j = ctx;
   const frame *f = j->f;
@@ -314,8 +413,6 @@ static void sweep_task(void *ctx, int64_t task) {
   int per_position_loss = s->loss && !f->scalar_loss;
   int per_position_up = o->upstream && !f->scalar_loss;
   int64_t wstep = it.row_stride[T_WEIGHT] * (int64_t)xent_dtype_size(f->weight_view.dtype);
-  int64_t lstep = per_position_loss
-                      ? it.row_stride[T_LOSS] * (int64_t)xent_dtype_size(s->loss->dtype) : 0;
   int64_t ustep = per_position_up
                       ? it.row_stride[T_UPSTREAM] * (int64_t)xent_dtype_size(o->upstream->dtype)
                       : 0;
@@ -329,6 +426,10 @@ static void sweep_task(void *ctx, int64_t task) {
   double w[1] = {0}, up[1] = {1}, *wp = w, *upp = up;
   xent_ref_sum sum = {0, 0};
   xent__rows_seek(&it, first);
+  if (j->small) {
+    sweep_small_task(j, &it, first, last, task);
+    return;
+  }
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);
     if (!buf.p && (s->elementwise || !j->fast || !direct)) {
@@ -378,24 +479,8 @@ static void sweep_task(void *ctx, int64_t task) {
         break;
       }
     }
-    xent__gather(x, it.ptr[T_PRED], it.row_stride[T_PRED], n, s->pred->dtype);
-    if (s->target_kind == XENT__TARGET_DENSE)
-      xent__gather(t, it.ptr[T_TARGET], it.row_stride[T_TARGET], n, s->target->dtype);
-    s->row(s->ctx, x, s->target_kind == XENT__TARGET_DENSE ? t : NULL, label, n, l,
-           s->grad ? g : NULL, work);
-    for (int64_t c = 0; c < per_position; c++) {
-      /* A zero-weight element adds nothing, even if its loss is inf or NaN. */
-      double lc = wp[c] != 0 ? wp[c] * l[c] : 0.0;
-      xent_ref_sum_add(&sum, lc);
-      if (per_position_loss) xent__store(it.ptr[T_LOSS] + c * lstep, s->loss->dtype, lc);
-    }
-    if (s->grad) {
-      for (int64_t c = 0; c < n; c++) {
-        int64_t e = s->elementwise ? c : 0;
-        g[c] = wp[e] != 0 ? g[c] * (wp[e] * j->scale * upp[e]) : 0.0;
-      }
-      xent__scatter(it.ptr[T_GRAD], it.row_stride[T_GRAD], g, n, s->grad->dtype);
-    }
+    ref_buffers b = {x, t, g, l, work};
+    reference_position(j, it.ptr, it.row_stride, label, wp, upp, &b, &sum);
   }
   xent__scratch_free(&buf);
   j->partial[task] = xent_ref_sum_value(&sum);
@@ -414,6 +499,8 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
                    s->pred->dtype == XENT_F32 && (!s->grad || s->grad->dtype == XENT_F32)
                ? s->fast_sparse_f32
                : NULL;
+  j.small = j.fast && f->classes <= XENT_SMALL_C ? s->fast_sparse_small_f32 : NULL;
+  j.block = s->small_block;
   atomic_init(&j.failed, 0);
   int64_t ntasks = (j.rows.count + j.rows_per_task - 1) / j.rows_per_task;
   xent__scratch partial;

@@ -14,6 +14,7 @@
 #define XENT_LOSS_FRAME_H
 
 #include "../core/internal.h"
+#include "../kernels/kernels.h"
 
 typedef enum {
   XENT__TARGET_DENSE,  /* same shape as the predictions, float            */
@@ -43,6 +44,10 @@ typedef struct {
    * returns 0 to leave the row to `row` (non-finite inputs). */
   int (*fast_sparse_f32)(const float *x, int64_t label, float *g, double scale, int64_t n,
                          double *loss);
+  /* ... and its small-C block form (kernels.h), taking small_block rows. */
+  unsigned (*fast_sparse_small_f32)(const float *x, const int32_t *labels, float *g,
+                                    const float *gscale, int64_t n, double *loss);
+  int small_block;
   /* Factor of a sparse position's weight for MEAN (PyTorch: the class weight
    * of its label); NULL means 1. */
   const double *label_weights;

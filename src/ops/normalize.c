@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdatomic.h>
+#include <string.h>
 
 /* A row operation on up to two same-shape inputs and one output; `scalar` is
  * the per-row value of a reduced input (logsumexp_backward's dout). */
@@ -14,6 +15,10 @@ typedef void (*row_op)(const double *a, const double *b, double scalar,
 /* A fast kernel for contiguous f32 rows (NULL when there is none); returns 0
  * for rows it leaves to the reference kernel. */
 typedef int (*fast_row_op)(const float *x, float *y, int64_t n);
+
+/* The same for a block of rows with few classes (kernels.h); returns the
+ * lanes it leaves to the reference kernel. */
+typedef unsigned (*fast_small_op)(const float *x, float *y, int64_t n);
 
 static void op_softmax(const double *a, const double *b, double s, double *out,
                        int64_t n) {
@@ -46,9 +51,68 @@ typedef struct {
   const xent_tensor_t *a, *b, *reduced, *out;
   row_op op;
   fast_row_op fast;
+  fast_small_op small;
+  int block; /* rows per small call */
   int64_t rows_per_task;
   atomic_int failed; /* scratch allocation failed in a task */
 } axis_job;
+
+/* One row through the reference kernel: ptr are the row's pointers in the
+ * iterator's slots (buffers of n doubles each). */
+static void reference_row(const axis_job *j, char *const *ptr, double *sa, double *sb) {
+  const int64_t *stride = j->rows.row_stride;
+  int64_t n = j->rows.length;
+  xent__gather(sa, ptr[0], stride[0], n, j->a->dtype);
+  if (j->b) xent__gather(sb, ptr[2], stride[2], n, j->b->dtype);
+  double scalar = j->reduced ? xent__load(ptr[3], j->reduced->dtype) : 0.0;
+  j->op(sa, sb, scalar, sa, n);
+  xent__scatter(ptr[1], stride[1], sa, n, j->out->dtype);
+}
+
+/* Rows with few classes: blocks of j->block rows are copied into a
+ * contiguous buffer (so every layout takes the same path), computed one row
+ * per lane, and copied out; declined rows go to the reference kernel. */
+static void small_rows_task(axis_job *j, xent__rows *it, int64_t first, int64_t last) {
+  int64_t n = it->length;
+  float bx[16 * XENT_SMALL_C] = {0}, by[16 * XENT_SMALL_C];
+  double sa[XENT_SMALL_C], sb[XENT_SMALL_C];
+  char *at[16][4]; /* where each lane's row lives */
+  int lanes = 0;
+  /* Adjacent rows in and out: whole blocks straight from the caller's memory
+   * (the copy below gives the same bits, so layouts still agree). */
+  if (xent__rows_adjacent(it, 0, sizeof(float)) && xent__rows_adjacent(it, 1, sizeof(float))) {
+    float *x = (float *)it->ptr[0], *y = (float *)it->ptr[1];
+    for (; first + j->block <= last; first += j->block, x += j->block * n, y += j->block * n) {
+      unsigned bad = j->small(x, y, n);
+      for (int l = 0; bad && l < j->block; l++) {
+        if (!(bad >> l & 1)) continue;
+        char *ptr[4] = {(char *)(x + l * n), (char *)(y + l * n), NULL, NULL};
+        reference_row(j, ptr, sa, sb);
+      }
+    }
+    if (first == last) return;
+    xent__rows_seek(it, first);
+  }
+  for (int64_t r = first; r < last; r++) {
+    if (r > first) xent__rows_next(it);
+    const float *src = (const float *)it->ptr[0];
+    for (int64_t c = 0; c < n; c++) bx[lanes * n + c] = src[c * it->row_stride[0]];
+    memcpy(at[lanes++], it->ptr, sizeof at[0]);
+    if (lanes < j->block && r + 1 < last) continue;
+    for (int l = lanes; l < j->block; l++) /* a partial block: finite filler rows */
+      for (int64_t c = 0; c < n; c++) bx[l * n + c] = 0.0f;
+    unsigned bad = j->small(bx, by, n);
+    for (int l = 0; l < lanes; l++) {
+      if (bad >> l & 1) {
+        reference_row(j, at[l], sa, sb);
+        continue;
+      }
+      float *dst = (float *)at[l][1];
+      for (int64_t c = 0; c < n; c++) dst[c * it->row_stride[1]] = by[l * n + c];
+    }
+    lanes = 0;
+  }
+}
 
 static void axis_task(void *ctx, int64_t task) {
   axis_job *j = ctx;
@@ -58,6 +122,10 @@ static void axis_task(void *ctx, int64_t task) {
   int direct = it.row_stride[0] == 1 && it.row_stride[1] == 1;
   xent__scratch sa = {0}, sb = {0}; /* taken when first needed */
   xent__rows_seek(&it, first);
+  if (j->small) {
+    small_rows_task(j, &it, first, last);
+    return;
+  }
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);
     if (j->fast && direct && j->fast((const float *)it.ptr[0], (float *)it.ptr[1], n)) continue;
@@ -75,11 +143,7 @@ static void axis_task(void *ctx, int64_t task) {
         continue;
       }
     }
-    xent__gather(sa.p, it.ptr[0], it.row_stride[0], n, j->a->dtype);
-    if (j->b) xent__gather(sb.p, it.ptr[2], it.row_stride[2], n, j->b->dtype);
-    double scalar = j->reduced ? xent__load(it.ptr[3], j->reduced->dtype) : 0.0;
-    j->op(sa.p, sb.p, scalar, sa.p, n);
-    xent__scatter(it.ptr[1], it.row_stride[1], sa.p, n, j->out->dtype);
+    reference_row(j, it.ptr, sa.p, sb.p);
   }
   xent__scratch_free(&sa);
   xent__scratch_free(&sb);
@@ -94,7 +158,8 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
                                 const xent_tensor_t *reduced,
                                 const char *reduced_name,
                                 const xent_tensor_t *out, const char *out_name,
-                                int axis, row_op op, fast_row_op fast) {
+                                int axis, row_op op, fast_row_op fast,
+                                fast_small_op small, int block) {
   xent__clear_error();
   XENT__TRY(xent__check_tensor(a, a_name));
   XENT__TRY(xent__require_float(a, a_name));
@@ -129,7 +194,10 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
   /* The fast kernel serves every f32 row: contiguous rows in place, strided
    * ones through an f32 copy, so that the result never depends on the
    * layout. Rows it declines (NaN, infinities) take the reference path. */
-  job.fast = fast && a->dtype == XENT_F32 && out->dtype == XENT_F32 ? fast : NULL;
+  int f32 = a->dtype == XENT_F32 && out->dtype == XENT_F32;
+  job.fast = f32 ? fast : NULL;
+  job.small = f32 && small && job.rows.length <= XENT_SMALL_C ? small : NULL;
+  job.block = block;
   job.rows_per_task = xent__rows_per_task(job.rows.length);
   atomic_init(&job.failed, 0);
   int64_t ntasks = (job.rows.count + job.rows_per_task - 1) / job.rows_per_task;
@@ -143,35 +211,36 @@ xent_status_t xent_softmax(const xent_tensor_t *x, int axis,
                            const xent_tensor_t *y) {
   const xent_f32_kernels *k = xent__fast_f32();
   return along_axis(x, "x", NULL, NULL, NULL, NULL, y, "y", axis, op_softmax,
-                    k ? k->softmax : NULL);
+                    k ? k->softmax : NULL, k ? k->softmax_small : NULL, k ? k->block : 0);
 }
 
 xent_status_t xent_log_softmax(const xent_tensor_t *x, int axis,
                                const xent_tensor_t *y) {
   const xent_f32_kernels *k = xent__fast_f32();
   return along_axis(x, "x", NULL, NULL, NULL, NULL, y, "y", axis, op_log_softmax,
-                    k ? k->log_softmax : NULL);
+                    k ? k->log_softmax : NULL, k ? k->log_softmax_small : NULL,
+                    k ? k->block : 0);
 }
 
 xent_status_t xent_softmax_backward(const xent_tensor_t *y,
                                     const xent_tensor_t *dy, int axis,
                                     const xent_tensor_t *dx) {
   return along_axis(y, "y", dy, "dy", NULL, NULL, dx, "dx", axis,
-                    op_softmax_backward, NULL);
+                    op_softmax_backward, NULL, NULL, 0);
 }
 
 xent_status_t xent_log_softmax_backward(const xent_tensor_t *y,
                                         const xent_tensor_t *dy, int axis,
                                         const xent_tensor_t *dx) {
   return along_axis(y, "y", dy, "dy", NULL, NULL, dx, "dx", axis,
-                    op_log_softmax_backward, NULL);
+                    op_log_softmax_backward, NULL, NULL, 0);
 }
 
 xent_status_t xent_logsumexp_backward(const xent_tensor_t *x,
                                       const xent_tensor_t *dout, int axis,
                                       const xent_tensor_t *dx) {
   return along_axis(x, "x", NULL, NULL, dout, "dout", dx, "dx", axis,
-                    op_logsumexp_backward, NULL);
+                    op_logsumexp_backward, NULL, NULL, 0);
 }
 
 xent_status_t xent_logsumexp(const xent_tensor_t *x, int axis,

@@ -47,6 +47,32 @@ static inline xv_mask xv_neq(xv a, xv b) { return _mm256_cmp_ps(a, b, _CMP_NEQ_U
 static inline xv xv_select(xv_mask m, xv if_set, xv if_clear) {
   return _mm256_blendv_ps(if_clear, if_set, m);
 }
+/* v[i] = base[i * stride] for every lane (stride in elements) */
+static inline xv xv_gather(const float *base, int64_t stride) {
+  __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                   _mm256_set1_epi32((int)stride));
+  return _mm256_i32gather_ps(base, idx, 4);
+}
+static inline xv xv_from_int(const int32_t *p) {
+  return _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)p));
+}
+static inline xv_mask xv_eq(xv a, xv b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+static inline xv_mask xv_finite(xv a) {
+  return _mm256_cmp_ps(_mm256_sub_ps(a, a), _mm256_setzero_ps(), _CMP_EQ_OQ);
+}
+static inline int xv_mask_all(xv_mask m) { return _mm256_movemask_ps(m) == 0xff; }
+static inline xv xv_div(xv a, xv b) { return _mm256_div_ps(a, b); }
+/* a = f * 2^e with f in [1, 2), for positive finite normal a */
+static inline xv xv_getexp(xv a) {
+  __m256i bits = _mm256_castps_si256(a);
+  return _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127)));
+}
+static inline xv xv_getmant(xv a) {
+  __m256i bits = _mm256_castps_si256(a);
+  bits = _mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)),
+                         _mm256_set1_epi32(0x3f800000));
+  return _mm256_castsi256_ps(bits);
+}
 /* number of set lanes */
 static inline int xv_mask_count(xv_mask m) { return __builtin_popcount((unsigned)_mm256_movemask_ps(m)); }
 static inline float xv_hmax(xv v) {
@@ -64,6 +90,16 @@ static inline xv_dsum xv_dsum_zero(void) { return (xv_dsum){_mm256_setzero_pd(),
 static inline void xv_dsum_add(xv_dsum *s, xv v) {
   s->lo = _mm256_add_pd(s->lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
   s->hi = _mm256_add_pd(s->hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+}
+/* per lane: (float)(1 / (c + s)) and (float)s */
+static inline xv xv_dsum_recip_plus(xv_dsum s, xv c) {
+  __m256d one = _mm256_set1_pd(1.0);
+  __m256d lo = _mm256_div_pd(one, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(c)), s.lo));
+  __m256d hi = _mm256_div_pd(one, _mm256_add_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(c, 1)), s.hi));
+  return _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));
+}
+static inline xv xv_dsum_round(xv_dsum s) {
+  return _mm256_set_m128(_mm256_cvtpd_ps(s.hi), _mm256_cvtpd_ps(s.lo));
 }
 static inline double xv_dsum_total(xv_dsum s) {
   double lanes[4];

@@ -39,6 +39,23 @@ static inline xv_mask xv_neq(xv a, xv b) { return _mm512_cmp_ps_mask(a, b, _CMP_
 static inline xv xv_select(xv_mask m, xv if_set, xv if_clear) {
   return _mm512_mask_blend_ps(m, if_clear, if_set);
 }
+/* v[i] = base[i * stride] for every lane (stride in elements) */
+static inline xv xv_gather(const float *base, int64_t stride) {
+  __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                                      13, 14, 15),
+                                   _mm512_set1_epi32((int)stride));
+  return _mm512_i32gather_ps(idx, base, 4);
+}
+static inline xv xv_from_int(const int32_t *p) { return _mm512_cvtepi32_ps(_mm512_loadu_si512(p)); }
+static inline xv_mask xv_eq(xv a, xv b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+static inline xv_mask xv_finite(xv a) { /* not NaN and not infinite */
+  return _mm512_cmp_ps_mask(_mm512_sub_ps(a, a), _mm512_setzero_ps(), _CMP_EQ_OQ);
+}
+static inline int xv_mask_all(xv_mask m) { return m == (xv_mask)0xffff; }
+static inline xv xv_div(xv a, xv b) { return _mm512_div_ps(a, b); }
+/* frexp-like split for positive finite normal a: a = f * 2^e, f in [1, 2) */
+static inline xv xv_getexp(xv a) { return _mm512_getexp_ps(a); }
+static inline xv xv_getmant(xv a) { return _mm512_getmant_ps(a, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src); }
 /* number of set lanes */
 static inline int xv_mask_count(xv_mask m) { return __builtin_popcount((unsigned)m); }
 static inline float xv_hmax(xv v) { return _mm512_reduce_max_ps(v); }
@@ -51,6 +68,16 @@ static inline xv_dsum xv_dsum_zero(void) { return (xv_dsum){_mm512_setzero_pd(),
 static inline void xv_dsum_add(xv_dsum *s, xv v) {
   s->lo = _mm512_add_pd(s->lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
   s->hi = _mm512_add_pd(s->hi, _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)));
+}
+/* per lane: (float)(1 / (c + s)) and (float)s */
+static inline xv xv_dsum_recip_plus(xv_dsum s, xv c) {
+  __m512d one = _mm512_set1_pd(1.0);
+  __m512d lo = _mm512_div_pd(one, _mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(c)), s.lo));
+  __m512d hi = _mm512_div_pd(one, _mm512_add_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(c, 1)), s.hi));
+  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+}
+static inline xv xv_dsum_round(xv_dsum s) {
+  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(s.lo)), _mm512_cvtpd_ps(s.hi), 1);
 }
 static inline double xv_dsum_total(xv_dsum s) { return _mm512_reduce_add_pd(_mm512_add_pd(s.lo, s.hi)); }
 
