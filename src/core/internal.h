@@ -138,8 +138,10 @@ void xent__rows_next(xent__rows *it);
 const char *xent__rows_where(const xent__rows *it, char *buf, size_t size);
 
 /* Whether tensor k's rows are adjacent in memory: row r + 1 starts where
- * row r ends (contiguous rows, in C order over the outer axes). */
-int xent__rows_adjacent(const xent__rows *it, int k, size_t elem_size);
+ * row r ends (contiguous rows, in C order over the outer axes). `per_row` is
+ * the number of elements the tensor has per row: the row length for tensors
+ * with the row axis, 1 for those without it (labels, reduced outputs). */
+int xent__rows_adjacent(const xent__rows *it, int k, size_t elem_size, int64_t per_row);
 
 /* Moves the iterator to row r (0 <= r < count). */
 void xent__rows_seek(xent__rows *it, int64_t r);

@@ -66,9 +66,9 @@ void xent__rows_seek(xent__rows *it, int64_t r) {
   }
 }
 
-int xent__rows_adjacent(const xent__rows *it, int k, size_t elem_size) {
-  if (it->row_stride[k] != 1 && it->length > 1) return 0;
-  int64_t expected = it->length * (int64_t)elem_size;
+int xent__rows_adjacent(const xent__rows *it, int k, size_t elem_size, int64_t per_row) {
+  if (per_row > 1 && it->row_stride[k] != 1) return 0;
+  int64_t expected = per_row * (int64_t)elem_size;
   for (int d = it->outer_rank - 1; d >= 0; d--) {
     if (it->outer_shape[d] > 1 && it->outer_step[k][d] != expected) return 0;
     expected *= it->outer_shape[d];

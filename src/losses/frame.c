@@ -230,11 +230,51 @@ static double weight_at(const frame *f, const char *ptr) {
   return f->o->sample_weights ? xent__load(ptr, f->weight_view.dtype) : 1.0;
 }
 
+/* The first sweep without masks, lengths or sample weights, over adjacent
+ * labels: a scan of the label array. */
+static xent_status_t divisor_plain(const frame *f, const xent__rows *it, double *out) {
+  const xent__loss_spec *s = f->s;
+  const xent_ce_options_t *o = f->o;
+  const char *lab = it->ptr[T_TARGET];
+  size_t lsize = xent_dtype_size(s->target->dtype);
+  int64_t counted = 0;
+  xent_ref_sum weights = {0, 0};
+  for (int64_t r = 0; r < it->count; r++) {
+    int64_t label = xent__load_index(lab + (size_t)r * lsize, s->target->dtype);
+    if (label == o->ignore_index) continue;
+    if (label < 0 || label >= f->classes) {
+      xent__rows at = *it;
+      char where[160];
+      xent__rows_seek(&at, r);
+      return xent__fail(XENT_ERR_INDEX, "%s%s = %" PRId64 " is outside [0, %" PRId64 ")",
+                        s->target_name, xent__rows_where(&at, where, sizeof where), label,
+                        f->classes);
+    }
+    counted++;
+    if (s->label_weights) xent_ref_sum_add(&weights, s->label_weights[label]);
+  }
+  int masking = o->ignore_index != XENT_NO_IGNORE;
+  switch (o->reduction) {
+    case XENT_REDUCTION_MEAN:
+      *out = s->label_weights ? xent_ref_sum_value(&weights) : (double)counted;
+      break;
+    case XENT_REDUCTION_SUM_OVER_BATCH_SIZE: *out = (double)(masking ? counted : it->count); break;
+    case XENT_REDUCTION_SUM_BY_NONZERO_WEIGHTS: *out = (double)counted; break;
+    default: *out = 1.0; break;
+  }
+  return XENT_OK;
+}
+
 /* First sweep: validate labels, and compute what the reduction divides by. */
 static xent_status_t divisor(const frame *f, double *out) {
   const xent__loss_spec *s = f->s;
   xent__rows it;
   xent__rows_init(&it, T_COUNT, f->group, f->axis, f->group_axis);
+  const xent_ce_options_t *opt = f->o;
+  if (s->target_kind == XENT__TARGET_SPARSE && !s->elementwise && !opt->mask &&
+      !opt->lengths && !opt->sample_weights &&
+      xent__rows_adjacent(&it, T_TARGET, xent_dtype_size(s->target->dtype), 1))
+    return divisor_plain(f, &it, out);
   xent_ref_sum weights = {0, 0};
   int64_t positions = 0, counted = 0, nonzero = 0;
   int64_t per_position = s->elementwise ? f->classes : 1;
@@ -287,6 +327,7 @@ typedef struct {
   int (*fast)(const float *, int64_t, float *, double, int64_t, double *);
   unsigned (*small)(const float *, const int32_t *, float *, const float *, int64_t, double *);
   int block;
+  int plain; /* see sweep_small_task */
   atomic_int failed;
 } sweep_job;
 
@@ -341,8 +382,8 @@ static void reference_position(const sweep_job *j, char *const *ptr, const int64
 /* Few classes with the fused kernel: counted positions are gathered into
  * blocks of f32 rows (one row per lane), computed together, and scattered
  * back in order; positions the kernel declines take the row function. */
-static void sweep_small_task(sweep_job *j, xent__rows *it, int64_t first, int64_t last,
-                             int64_t task) {
+static void small_general(sweep_job *j, xent__rows *it, int64_t first, int64_t last,
+                          xent_ref_sum *sum_out) {
   const frame *f = j->f;
   const xent__loss_spec *s = f->s;
   const xent_ce_options_t *o = f->o;
@@ -356,8 +397,9 @@ static void sweep_small_task(sweep_job *j, xent__rows *it, int64_t first, int64_
   char *at[L][T_COUNT];
   double scratch[(6 + 3) * XENT_SMALL_C];
   ref_buffers b = {scratch, scratch + n, scratch + 2 * n, scratch + 3 * n, scratch + 4 * n};
-  xent_ref_sum sum = {0, 0};
+  xent_ref_sum sum = *sum_out;
   int lanes = 0, block = j->block;
+  xent__rows_seek(it, first);
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(it);
     int64_t label = 0;
@@ -397,6 +439,61 @@ static void sweep_small_task(sweep_job *j, xent__rows *it, int64_t first, int64_
     }
     lanes = 0;
   }
+  *sum_out = sum;
+}
+
+/* The plain case (no mask, lengths, sample weights or per-position upstream;
+ * adjacent rows, labels, gradients and losses): whole blocks straight from
+ * the caller's arrays. A block holding an ignored label, and the rows left
+ * over at the end, take small_general. Both add losses in row order, so the
+ * result is the same as small_general alone would give. */
+static void sweep_small_task(sweep_job *j, xent__rows *it, int64_t first, int64_t last,
+                             int64_t task) {
+  const frame *f = j->f;
+  const xent__loss_spec *s = f->s;
+  xent_ref_sum sum = {0, 0};
+  int64_t n = f->classes, r = first, block = j->block;
+  if (j->plain) {
+    xent__rows_seek(it, first);
+    const float *x = (const float *)it->ptr[T_PRED];
+    float *g = s->grad ? (float *)it->ptr[T_GRAD] : NULL;
+    const char *lab = it->ptr[T_TARGET];
+    size_t lsize = xent_dtype_size(s->target->dtype);
+    int per_position_loss = s->loss && !f->scalar_loss;
+    char *loss_out = per_position_loss ? it->ptr[T_LOSS] : NULL;
+    size_t loss_size = per_position_loss ? xent_dtype_size(s->loss->dtype) : 0;
+    float gscale[16];
+    for (int l = 0; l < 16; l++) gscale[l] = (float)j->scale;
+    double losses[16], scratch[(6 + 3) * XENT_SMALL_C], one = 1.0;
+    ref_buffers b = {scratch, scratch + n, scratch + 2 * n, scratch + 3 * n, scratch + 4 * n};
+    for (; r + block <= last; r += block) {
+      int32_t labels[16];
+      int ignored = 0;
+      for (int l = 0; l < block; l++) {
+        int64_t v = xent__load_index(lab + (size_t)(r - first + l) * lsize, s->target->dtype);
+        labels[l] = (int32_t)v;
+        ignored |= v == f->o->ignore_index;
+      }
+      if (ignored) {
+        small_general(j, it, r, r + block, &sum);
+        continue;
+      }
+      int64_t off = (r - first) * n;
+      unsigned bad = j->small(x + off, labels, g ? g + off : NULL, gscale, n, losses);
+      for (int l = 0; l < block; l++) {
+        char *lp = loss_out ? loss_out + (size_t)(r - first + l) * loss_size : NULL;
+        if (bad >> l & 1) {
+          char *ptr[T_COUNT] = {(char *)(x + off + l * n), g ? (char *)(g + off + l * n) : NULL,
+                                NULL, lp, NULL, NULL, NULL};
+          reference_position(j, ptr, it->row_stride, labels[l], &one, &one, &b, &sum);
+          continue;
+        }
+        xent_ref_sum_add(&sum, losses[l]);
+        if (lp) xent__store(lp, s->loss->dtype, losses[l]);
+      }
+    }
+  }
+  if (r < last) small_general(j, it, r, last, &sum);
   j->partial[task] = xent_ref_sum_value(&sum);
 }
 
@@ -424,12 +521,12 @@ static void sweep_task(void *ctx, int64_t task) {
   /* Per-element weights need buffers (element-wise losses always take
    * scratch up front); a position's weight is a local. */
   double w[1] = {0}, up[1] = {1}, *wp = w, *upp = up;
-  xent_ref_sum sum = {0, 0};
-  xent__rows_seek(&it, first);
   if (j->small) {
     sweep_small_task(j, &it, first, last, task);
     return;
   }
+  xent_ref_sum sum = {0, 0};
+  xent__rows_seek(&it, first);
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);
     if (!buf.p && (s->elementwise || !j->fast || !direct)) {
@@ -486,6 +583,21 @@ static void sweep_task(void *ctx, int64_t task) {
   j->partial[task] = xent_ref_sum_value(&sum);
 }
 
+/* No mask, lengths, sample weights or per-position upstream, and every
+ * per-row tensor adjacent in memory (see sweep_small_task). */
+static int is_plain(const frame *f, const xent__rows *it) {
+  const xent__loss_spec *s = f->s;
+  const xent_ce_options_t *o = f->o;
+  int64_t n = f->classes;
+  return !o->mask && !o->lengths && !o->sample_weights && !(o->upstream && !f->scalar_loss) &&
+         s->target_kind == XENT__TARGET_SPARSE && !s->elementwise &&
+         xent__rows_adjacent(it, T_PRED, sizeof(float), n) &&
+         (!s->grad || xent__rows_adjacent(it, T_GRAD, sizeof(float), n)) &&
+         xent__rows_adjacent(it, T_TARGET, xent_dtype_size(s->target->dtype), 1) &&
+         (!s->loss || f->scalar_loss ||
+          xent__rows_adjacent(it, T_LOSS, xent_dtype_size(s->loss->dtype), 1));
+}
+
 static xent_status_t sweep(const frame *f, double scale, double *total) {
   const xent__loss_spec *s = f->s;
   sweep_job j;
@@ -501,6 +613,7 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
                : NULL;
   j.small = j.fast && f->classes <= XENT_SMALL_C ? s->fast_sparse_small_f32 : NULL;
   j.block = s->small_block;
+  j.plain = is_plain(f, &j.rows);
   atomic_init(&j.failed, 0);
   int64_t ntasks = (j.rows.count + j.rows_per_task - 1) / j.rows_per_task;
   xent__scratch partial;

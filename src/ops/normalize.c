@@ -80,7 +80,8 @@ static void small_rows_task(axis_job *j, xent__rows *it, int64_t first, int64_t 
   int lanes = 0;
   /* Adjacent rows in and out: whole blocks straight from the caller's memory
    * (the copy below gives the same bits, so layouts still agree). */
-  if (xent__rows_adjacent(it, 0, sizeof(float)) && xent__rows_adjacent(it, 1, sizeof(float))) {
+  if (xent__rows_adjacent(it, 0, sizeof(float), n) &&
+      xent__rows_adjacent(it, 1, sizeof(float), n)) {
     float *x = (float *)it->ptr[0], *y = (float *)it->ptr[1];
     for (; first + j->block <= last; first += j->block, x += j->block * n, y += j->block * n) {
       unsigned bad = j->small(x, y, n);
