@@ -44,3 +44,12 @@ test: test-unit test-sanitize test-install
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan
+
+# The Python binding (python/), tested live against the real NumPy,
+# scikit-learn, PyTorch and TensorFlow/Keras in the project-local .peers-venv
+# (tools/peers_env.sh creates it once, about a minute, then reuses it).
+PEERS_PY ?= .peers-venv/bin/python
+.PHONY: test-python
+test-python: deps build
+	bash tools/peers_env.sh
+	PYTHONPATH=$(abspath $(BUILD))/python $(PEERS_PY) -m pytest -q -p no:cacheprovider python/tests

@@ -41,6 +41,7 @@ PIP_PACKAGES=(
     "tensorflow-cpu==2.21.0"
     "keras==3.15.1"
     "mpmath==1.3.0"
+    "pytest==9.2.0"          # runs python/tests (make test-python)
 )
 ROUTE_VERSION=1   # bump when the install logic changes
 # ---------------------------------------------------------------------------
