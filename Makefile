@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all build run test test-unit test-sanitize test-install deps clean
+.PHONY: all build build-asan run test test-unit test-sanitize test-install deps peers clean
 
 all: build
 
@@ -28,11 +28,14 @@ test-unit: deps build
 	@for isa in $(ISAS); do echo "== XENT_ISA=$$isa"; \
 	  XENT_ISA=$$isa ./$(BUILD)/tests/xent_tests || exit 1; done
 
-# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
-test-sanitize: deps
+# Everything built with AddressSanitizer + UndefinedBehaviorSanitizer.
+build-asan: deps
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DXENT_SANITIZE=ON \
 	  -DXENT_BUILD_EXAMPLES=OFF > /dev/null
 	cmake --build $(BUILD)-asan -j $(JOBS)
+
+# The C tests under the sanitizers.
+test-sanitize: build-asan
 	./$(BUILD)-asan/tests/xent_tests
 
 # Install into a temporary prefix and build a small program against it with
@@ -40,7 +43,13 @@ test-sanitize: deps
 test-install: build
 	sh tests/install/check_install.sh $(BUILD)
 
-test: test-unit test-sanitize test-install
+# Everything, ending with one line "total: N passed, N failed".
+test: deps build build-asan peers
+	@BUILD=$(BUILD) bash tools/run_tests.sh
+
+# The peers' Python environment for the live comparison (cached).
+peers:
+	bash tools/peers_env.sh
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan
@@ -50,6 +59,11 @@ clean:
 # (tools/peers_env.sh creates it once, about a minute, then reuses it).
 PEERS_PY ?= .peers-venv/bin/python
 .PHONY: test-python
-test-python: deps build
-	bash tools/peers_env.sh
+test-python: deps build peers
 	PYTHONPATH=$(abspath $(BUILD))/python $(PEERS_PY) -m pytest -q -p no:cacheprovider python/tests
+
+# Exact ROC AUC on 1e6 and 1e7 scores: xent against scikit-learn on the same
+# data (bench/bench_auc.py; needs the peers' environment for scikit-learn).
+.PHONY: bench-auc
+bench-auc: build peers
+	$(PEERS_PY) bench/bench_auc.py --build $(BUILD)
