@@ -228,3 +228,85 @@ void test_kernels_sparse_ce_small_blocks(void) {
     for (int c = 0; c < C; c++) XT_CHECK_SAME(gt[c * R + r], g[r * C + c]);
   }
 }
+
+/* Sigmoid cross-entropy through the flat f32 kernel: every element against
+ * long double (infinite logits included), the mean, and a transposed layout
+ * giving the same bits element by element. */
+static long double ld_softplus(long double x) {
+  return x > 0 ? x + log1pl(expl(-x)) : log1pl(expl(x));
+}
+
+void test_kernels_sigmoid_ce_f32(void) {
+  enum { R = 29, C = 7 };
+  float x[R * C], y[R * C], l[R * C], g[R * C];
+  xt_rng rng = {2718};
+  const float targets[4] = {0, 1, 0.3f, 0.7f};
+  for (int i = 0; i < R * C; i++) {
+    double v = i % 5 == 0 ? xt_normal(&rng) * 40 : xt_normal(&rng) * 3;
+    x[i] = (float)v;
+    y[i] = targets[xt_next(&rng) % 4];
+  }
+  x[3] = INFINITY, y[3] = 1;   /* loss 0, gradient 0: 0 * inf never formed */
+  x[4] = -INFINITY, y[4] = 0;  /* loss 0 */
+  x[5] = INFINITY, y[5] = 0.3f; /* loss +inf */
+  xent_ce_options_t o = xent_ce_options_default();
+  o.reduction = XENT_REDUCTION_NONE;
+  xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, R, C), ty = xent_tensor_2d(y, XENT_F32, R, C);
+  xent_tensor_t tl = xent_tensor_2d(l, XENT_F32, R, C), tg = xent_tensor_2d(g, XENT_F32, R, C);
+  XT_OK(xent_sigmoid_cross_entropy(&tx, &ty, &o, &tl, &tg));
+  double worst_l = 0, worst_g = 0;
+  long double total = 0;
+  for (int i = 0; i < R * C; i++) {
+    long double xi = x[i], a = y[i], b = 1 - (long double)y[i];
+    long double want = (a != 0 ? a * ld_softplus(-xi) : 0) + (b != 0 ? b * ld_softplus(xi) : 0);
+    long double sig = 1 / (1 + expl(-xi)), sig_neg = 1 / (1 + expl(xi));
+    long double dwant = (b != 0 ? b * sig : 0) - (a != 0 ? a * sig_neg : 0);
+    total += want;
+    if (isinf(x[i])) {
+      XT_CHECK_SAME(l[i], (double)want);
+      continue;
+    }
+    double el = xt_ulp_error(l[i], want, XENT_F32);
+    /* the gradient: in ulps of its two terms' sum of magnitudes */
+    long double scale = (b != 0 ? b * sig : 0) + (a != 0 ? a * sig_neg : 0);
+    double eg = (double)(fabsl(g[i] - dwant) / xt_ulp(scale, XENT_F32));
+    if (el > worst_l) worst_l = el;
+    if (eg > worst_g) worst_g = eg;
+  }
+  XT_CHECK_SAME(g[3], 0.0);
+  XT_CHECK_SAME(l[5], INFINITY);
+  printf("  kernels %s: sigmoid CE f32 loss max %.2f ulp, grad max %.2f ulp (bound 4)\n", xent_isa(),
+         worst_l, worst_g);
+  XT_CHECK(worst_l <= 4);
+  XT_CHECK(worst_g <= 4);
+
+  /* The transposed layout: (C, R) data viewed as (R, C); same bits. */
+  float xt_[C * R], yt[C * R], lt[C * R], gt[C * R];
+  for (int r = 0; r < R; r++)
+    for (int c = 0; c < C; c++) xt_[c * R + r] = x[r * C + c], yt[c * R + r] = y[r * C + c];
+  int64_t shape[2] = {R, C}, strides[2] = {1, R};
+  xent_tensor_t vx, vy, vl, vg;
+  xent_tensor_init(&vx, xt_, XENT_F32, 2, shape, strides);
+  xent_tensor_init(&vy, yt, XENT_F32, 2, shape, strides);
+  xent_tensor_init(&vl, lt, XENT_F32, 2, shape, strides);
+  xent_tensor_init(&vg, gt, XENT_F32, 2, shape, strides);
+  XT_OK(xent_sigmoid_cross_entropy(&vx, &vy, &o, &vl, &vg));
+  for (int r = 0; r < R; r++)
+    for (int c = 0; c < C; c++) {
+      XT_CHECK_SAME(lt[c * R + r], l[r * C + c]);
+      XT_CHECK_SAME(gt[c * R + r], g[r * C + c]);
+    }
+
+  /* The mean over finite elements. */
+  x[5] = 0;
+  float mean;
+  xent_tensor_t tm = xent_tensor_1d(&mean, XENT_F32, 1);
+  XT_OK(xent_sigmoid_cross_entropy(&tx, &ty, NULL, &tm, NULL));
+  long double want_total = 0;
+  for (int i = 0; i < R * C; i++) {
+    long double xi = x[i], a = y[i], b = 1 - (long double)y[i];
+    want_total += (a != 0 ? a * ld_softplus(-xi) : 0) + (b != 0 ? b * ld_softplus(xi) : 0);
+  }
+  XT_CHECK_CLOSE(mean, (double)(want_total / (R * C)), 4 * FLT_EPSILON, 0);
+  (void)total;
+}

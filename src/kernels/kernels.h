@@ -87,6 +87,11 @@ typedef struct xent_f32_kernels {
   unsigned (*log_softmax_small)(const float *x, float *y, int64_t n);
   unsigned (*sparse_ce_small)(const float *x, const int32_t *labels, float *g,
                               const float *gscale, int64_t n, double *loss);
+  /* Sigmoid cross-entropy of n elements (any values, the reference's rules
+   * for infinities): each loss into loss and scale * derivative into g (either
+   * may be NULL); returns the sum of the losses. */
+  double (*sigmoid_ce_flat)(const float *x, const float *y, float *g, float *loss,
+                            double scale, int64_t n);
 } xent_f32_kernels;
 
 #define XENT__DECLARE_F32_KERNELS(prefix)                                          \
@@ -97,7 +102,9 @@ typedef struct xent_f32_kernels {
   unsigned prefix##softmax_small_f32(const float *x, float *y, int64_t n);        \
   unsigned prefix##log_softmax_small_f32(const float *x, float *y, int64_t n);    \
   unsigned prefix##sparse_ce_small_f32(const float *x, const int32_t *labels, float *g, \
-                                       const float *gscale, int64_t n, double *loss);
+                                       const float *gscale, int64_t n, double *loss);     \
+  double prefix##sigmoid_ce_flat_f32(const float *x, const float *y, float *g, float *loss, \
+                                     double scale, int64_t n);
 XENT__DECLARE_F32_KERNELS(xent_avx512_)
 XENT__DECLARE_F32_KERNELS(xent_avx2_)
 

@@ -327,7 +327,8 @@ typedef struct {
   int (*fast)(const float *, int64_t, float *, double, int64_t, double *);
   unsigned (*small)(const float *, const int32_t *, float *, const float *, int64_t, double *);
   int block;
-  int plain; /* see sweep_small_task */
+  int plain;     /* see sweep_small_task */
+  int flat_rows; /* the flat kernel row by row, for strided element-wise rows */
   atomic_int failed;
 } sweep_job;
 
@@ -576,6 +577,25 @@ static void sweep_task(void *ctx, int64_t task) {
         break;
       }
     }
+    if (j->flat_rows) {
+      /* the flat kernel, one strided row at a time (work has room for 6n
+       * floats): each element's result is the one the flat path gives */
+      float *fx = (float *)work, *fy = fx + n, *fg = fy + n, *fl = fg + n;
+      const float *px = (const float *)it.ptr[T_PRED], *py = (const float *)it.ptr[T_TARGET];
+      for (int64_t c = 0; c < n; c++) {
+        fx[c] = px[c * it.row_stride[T_PRED]];
+        fy[c] = py[c * it.row_stride[T_TARGET]];
+      }
+      xent_ref_sum_add(&sum, s->fast_flat_f32(fx, fy, s->grad ? fg : NULL, fl, j->scale, n));
+      for (int64_t c = 0; s->grad && c < n; c++)
+        ((float *)it.ptr[T_GRAD])[c * it.row_stride[T_GRAD]] = fg[c];
+      if (s->loss && !f->scalar_loss)
+        for (int64_t c = 0; c < n; c++)
+          xent__store(it.ptr[T_LOSS] + c * it.row_stride[T_LOSS] *
+                                           (int64_t)xent_dtype_size(s->loss->dtype),
+                      s->loss->dtype, fl[c]);
+      continue;
+    }
     ref_buffers b = {x, t, g, l, work};
     reference_position(j, it.ptr, it.row_stride, label, wp, upp, &b, &sum);
   }
@@ -598,6 +618,68 @@ static int is_plain(const frame *f, const xent__rows *it) {
           xent__rows_adjacent(it, T_LOSS, xent_dtype_size(s->loss->dtype), 1));
 }
 
+/* The flat path: an element-wise loss whose tensors are all contiguous f32,
+ * with nothing per position to apply, is one run of elements, cut into
+ * chunks of a fixed size (so sums do not depend on the thread count). */
+enum { FLAT_CHUNK = 1 << 14 };
+
+typedef struct {
+  const xent__loss_spec *s;
+  const float *x, *y;
+  float *g, *loss;
+  double scale;
+  int64_t n;
+  double *partial;
+} flat_job;
+
+static void flat_task(void *ctx, int64_t task) {
+  flat_job *j = ctx;
+  int64_t first = task * FLAT_CHUNK, len = j->n - first < FLAT_CHUNK ? j->n - first : FLAT_CHUNK;
+  j->partial[task] = j->s->fast_flat_f32(j->x + first, j->y + first, j->g ? j->g + first : NULL,
+                                         j->loss ? j->loss + first : NULL, j->scale, len);
+}
+
+/* Whether the flat kernel applies to the loss's elements (in any layout). */
+static int flat_kernel_applies(const frame *f) {
+  const xent__loss_spec *s = f->s;
+  const xent_ce_options_t *o = f->o;
+  return s->fast_flat_f32 && s->elementwise && s->target_kind == XENT__TARGET_DENSE &&
+         !o->mask && !o->lengths && !o->sample_weights && !(o->upstream && !f->scalar_loss) &&
+         s->pred->dtype == XENT_F32 && s->target->dtype == XENT_F32 &&
+         (!s->grad || s->grad->dtype == XENT_F32);
+}
+
+/* ... and whether its tensors are one contiguous run (the flat path). */
+static int flat_eligible(const frame *f, const xent__rows *it) {
+  const xent__loss_spec *s = f->s;
+  int64_t n = f->classes;
+  int per_element_loss = s->loss && !f->scalar_loss;
+  return flat_kernel_applies(f) && (!per_element_loss || s->loss->dtype == XENT_F32) &&
+         xent__rows_adjacent(it, T_PRED, sizeof(float), n) &&
+         xent__rows_adjacent(it, T_TARGET, sizeof(float), n) &&
+         (!s->grad || xent__rows_adjacent(it, T_GRAD, sizeof(float), n)) &&
+         (!per_element_loss || xent__rows_adjacent(it, T_LOSS, sizeof(float), n));
+}
+
+static xent_status_t sweep_flat(const frame *f, const xent__rows *it, double scale,
+                                double *total) {
+  const xent__loss_spec *s = f->s;
+  flat_job j = {s, (const float *)it->ptr[T_PRED], (const float *)it->ptr[T_TARGET],
+                s->grad ? (float *)it->ptr[T_GRAD] : NULL,
+                s->loss && !f->scalar_loss ? (float *)it->ptr[T_LOSS] : NULL, scale,
+                it->count * f->classes, NULL};
+  int64_t ntasks = (j.n + FLAT_CHUNK - 1) / FLAT_CHUNK;
+  xent__scratch partial;
+  XENT__TRY(xent__scratch_get(&partial, ntasks ? ntasks : 1, "the loss"));
+  j.partial = partial.p;
+  xent__parallel_for(ntasks, j.n, flat_task, &j);
+  xent_ref_sum sum = {0, 0};
+  for (int64_t t = 0; t < ntasks; t++) xent_ref_sum_add(&sum, j.partial[t]);
+  xent__scratch_free(&partial);
+  *total = xent_ref_sum_value(&sum);
+  return XENT_OK;
+}
+
 static xent_status_t sweep(const frame *f, double scale, double *total) {
   const xent__loss_spec *s = f->s;
   sweep_job j;
@@ -606,6 +688,7 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   xent__rows_init(&j.rows, T_COUNT, f->group, f->axis, f->group_axis);
   *total = 0;
   if (j.rows.count == 0) return XENT_OK;
+  if (flat_eligible(f, &j.rows)) return sweep_flat(f, &j.rows, scale, total);
   j.rows_per_task = xent__rows_per_task(f->classes);
   j.fast = s->fast_sparse_f32 && !s->elementwise && s->target_kind == XENT__TARGET_SPARSE &&
                    s->pred->dtype == XENT_F32 && (!s->grad || s->grad->dtype == XENT_F32)
@@ -614,6 +697,7 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   j.small = j.fast && f->classes <= XENT_SMALL_C ? s->fast_sparse_small_f32 : NULL;
   j.block = s->small_block;
   j.plain = is_plain(f, &j.rows);
+  j.flat_rows = flat_kernel_applies(f);
   atomic_init(&j.failed, 0);
   int64_t ntasks = (j.rows.count + j.rows_per_task - 1) / j.rows_per_task;
   xent__scratch partial;

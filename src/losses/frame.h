@@ -48,6 +48,10 @@ typedef struct {
   unsigned (*fast_sparse_small_f32)(const float *x, const int32_t *labels, float *g,
                                     const float *gscale, int64_t n, double *loss);
   int small_block;
+  /* Optional: element-wise losses over a flat run of f32 elements (sigmoid
+   * cross-entropy without per-class options); see kernels.h. */
+  double (*fast_flat_f32)(const float *x, const float *y, float *g, float *loss, double scale,
+                          int64_t n);
   /* Factor of a sparse position's weight for MEAN (PyTorch: the class weight
    * of its label); NULL means 1. */
   const double *label_weights;
