@@ -92,6 +92,10 @@ typedef struct xent_f32_kernels {
    * may be NULL); returns the sum of the losses. */
   double (*sigmoid_ce_flat)(const float *x, const float *y, float *g, float *loss,
                             double scale, int64_t n);
+  /* Backward passes of contiguous rows: y (the forward output), dy -> dx;
+   * 0 declines the row (outputs unspecified, the reference recomputes). */
+  int (*softmax_backward)(const float *y, const float *dy, float *dx, int64_t n);
+  int (*log_softmax_backward)(const float *y, const float *dy, float *dx, int64_t n);
 } xent_f32_kernels;
 
 #define XENT__DECLARE_F32_KERNELS(prefix)                                          \
@@ -104,7 +108,9 @@ typedef struct xent_f32_kernels {
   unsigned prefix##sparse_ce_small_f32(const float *x, const int32_t *labels, float *g, \
                                        const float *gscale, int64_t n, double *loss);     \
   double prefix##sigmoid_ce_flat_f32(const float *x, const float *y, float *g, float *loss, \
-                                     double scale, int64_t n);
+                                     double scale, int64_t n);                            \
+  int prefix##softmax_backward_f32(const float *y, const float *dy, float *dx, int64_t n); \
+  int prefix##log_softmax_backward_f32(const float *y, const float *dy, float *dx, int64_t n);
 XENT__DECLARE_F32_KERNELS(xent_avx512_)
 XENT__DECLARE_F32_KERNELS(xent_avx2_)
 

@@ -20,6 +20,9 @@ typedef int (*fast_row_op)(const float *x, float *y, int64_t n);
  * lanes it leaves to the reference kernel. */
 typedef unsigned (*fast_small_op)(const float *x, float *y, int64_t n);
 
+/* A fast kernel for the backward passes: (y, dy) -> dx, contiguous rows. */
+typedef int (*fast_row2_op)(const float *a, const float *b, float *out, int64_t n);
+
 static void op_softmax(const double *a, const double *b, double s, double *out,
                        int64_t n) {
   (void)b, (void)s;
@@ -52,6 +55,7 @@ typedef struct {
   row_op op;
   fast_row_op fast;
   fast_small_op small;
+  fast_row2_op fast2;
   int block; /* rows per small call */
   int64_t rows_per_task;
   atomic_int failed; /* scratch allocation failed in a task */
@@ -115,6 +119,42 @@ static void small_rows_task(axis_job *j, xent__rows *it, int64_t first, int64_t 
   }
 }
 
+/* The backward passes with a fast kernel: contiguous rows directly, strided
+ * ones through f32 copies (the same bits either way); declined rows take the
+ * reference kernel. */
+static void backward_rows_task(axis_job *j, xent__rows *it, int64_t first, int64_t last) {
+  int64_t n = it->length;
+  int direct = it->row_stride[0] == 1 && it->row_stride[1] == 1 && it->row_stride[2] == 1;
+  xent__scratch sa = {0}, sb = {0};
+  if (xent__scratch_get(&sa, 2 * n, "") || xent__scratch_get(&sb, 2 * n, "")) {
+    atomic_store(&j->failed, 1);
+    xent__scratch_free(&sa);
+    return;
+  }
+  float *fa = (float *)sa.p, *fb = fa + n, *fo = (float *)sb.p;
+  xent__rows_seek(it, first);
+  for (int64_t r = first; r < last; r++) {
+    if (r > first) xent__rows_next(it);
+    const float *a = (const float *)it->ptr[0], *b = (const float *)it->ptr[2];
+    float *out = (float *)it->ptr[1];
+    if (direct) {
+      if (j->fast2(a, b, out, n)) continue;
+    } else {
+      for (int64_t i = 0; i < n; i++) {
+        fa[i] = a[i * it->row_stride[0]];
+        fb[i] = b[i * it->row_stride[2]];
+      }
+      if (j->fast2(fa, fb, fo, n)) {
+        for (int64_t i = 0; i < n; i++) out[i * it->row_stride[1]] = fo[i];
+        continue;
+      }
+    }
+    reference_row(j, it->ptr, sa.p, sb.p);
+  }
+  xent__scratch_free(&sa);
+  xent__scratch_free(&sb);
+}
+
 static void axis_task(void *ctx, int64_t task) {
   axis_job *j = ctx;
   xent__rows it = j->rows;
@@ -125,6 +165,10 @@ static void axis_task(void *ctx, int64_t task) {
   xent__rows_seek(&it, first);
   if (j->small) {
     small_rows_task(j, &it, first, last);
+    return;
+  }
+  if (j->fast2) {
+    backward_rows_task(j, &it, first, last);
     return;
   }
   for (int64_t r = first; r < last; r++) {
@@ -160,7 +204,7 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
                                 const char *reduced_name,
                                 const xent_tensor_t *out, const char *out_name,
                                 int axis, row_op op, fast_row_op fast,
-                                fast_small_op small, int block) {
+                                fast_small_op small, int block, fast_row2_op fast2) {
   xent__clear_error();
   XENT__TRY(xent__check_tensor(a, a_name));
   XENT__TRY(xent__require_float(a, a_name));
@@ -199,6 +243,7 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
   job.fast = f32 ? fast : NULL;
   job.small = f32 && small && job.rows.length <= XENT_SMALL_C ? small : NULL;
   job.block = block;
+  job.fast2 = f32 && fast2 && b && b->dtype == XENT_F32 ? fast2 : NULL;
   job.rows_per_task = xent__rows_per_task(job.rows.length);
   atomic_init(&job.failed, 0);
   int64_t ntasks = (job.rows.count + job.rows_per_task - 1) / job.rows_per_task;
@@ -212,7 +257,7 @@ xent_status_t xent_softmax(const xent_tensor_t *x, int axis,
                            const xent_tensor_t *y) {
   const xent_f32_kernels *k = xent__fast_f32();
   return along_axis(x, "x", NULL, NULL, NULL, NULL, y, "y", axis, op_softmax,
-                    k ? k->softmax : NULL, k ? k->softmax_small : NULL, k ? k->block : 0);
+                    k ? k->softmax : NULL, k ? k->softmax_small : NULL, k ? k->block : 0, NULL);
 }
 
 xent_status_t xent_log_softmax(const xent_tensor_t *x, int axis,
@@ -220,28 +265,30 @@ xent_status_t xent_log_softmax(const xent_tensor_t *x, int axis,
   const xent_f32_kernels *k = xent__fast_f32();
   return along_axis(x, "x", NULL, NULL, NULL, NULL, y, "y", axis, op_log_softmax,
                     k ? k->log_softmax : NULL, k ? k->log_softmax_small : NULL,
-                    k ? k->block : 0);
+                    k ? k->block : 0, NULL);
 }
 
 xent_status_t xent_softmax_backward(const xent_tensor_t *y,
                                     const xent_tensor_t *dy, int axis,
                                     const xent_tensor_t *dx) {
-  return along_axis(y, "y", dy, "dy", NULL, NULL, dx, "dx", axis,
-                    op_softmax_backward, NULL, NULL, 0);
+  const xent_f32_kernels *k = xent__fast_f32();
+  return along_axis(y, "y", dy, "dy", NULL, NULL, dx, "dx", axis, op_softmax_backward, NULL,
+                    NULL, 0, k ? k->softmax_backward : NULL);
 }
 
 xent_status_t xent_log_softmax_backward(const xent_tensor_t *y,
                                         const xent_tensor_t *dy, int axis,
                                         const xent_tensor_t *dx) {
-  return along_axis(y, "y", dy, "dy", NULL, NULL, dx, "dx", axis,
-                    op_log_softmax_backward, NULL, NULL, 0);
+  const xent_f32_kernels *k = xent__fast_f32();
+  return along_axis(y, "y", dy, "dy", NULL, NULL, dx, "dx", axis, op_log_softmax_backward, NULL,
+                    NULL, 0, k ? k->log_softmax_backward : NULL);
 }
 
 xent_status_t xent_logsumexp_backward(const xent_tensor_t *x,
                                       const xent_tensor_t *dout, int axis,
                                       const xent_tensor_t *dx) {
   return along_axis(x, "x", NULL, NULL, dout, "dout", dx, "dx", axis,
-                    op_logsumexp_backward, NULL, NULL, 0);
+                    op_logsumexp_backward, NULL, NULL, 0, NULL);
 }
 
 xent_status_t xent_logsumexp(const xent_tensor_t *x, int axis,
