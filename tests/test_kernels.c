@@ -310,3 +310,92 @@ void test_kernels_sigmoid_ce_f32(void) {
   XT_CHECK_CLOSE(mean, (double)(want_total / (R * C)), 4 * FLT_EPSILON, 0);
   (void)total;
 }
+
+/* Dense (soft) targets through the fused f32 kernel: tile sizes against long
+ * double, TensorFlow's gradient, the confident row, a transposed layout. */
+void test_kernels_dense_ce_f32(void) {
+  xt_rng rng = {31415};
+  double worst_loss = 0, worst_grad = 0;
+  for (int li = 0; li < NLEN; li++) {
+    int64_t n = lengths[li];
+    float *x = malloc((size_t)n * 4), *u = malloc((size_t)n * 4), *g = malloc((size_t)n * 4);
+    long double *nls = malloc((size_t)n * sizeof *nls);
+    for (int kind = 0; kind < 4; kind++) {
+      fill_row(&rng, x, n, kind);
+      double s = 0;
+      for (int64_t i = 0; i < n; i++) s += u[i] = (float)(xt_next(&rng) % 3 == 0 ? 0 : xt_uniform(&rng, 0, 1));
+      for (int64_t i = 0; s > 0 && i < n; i++) u[i] = (float)(u[i] / s);
+      ld_neg_log_softmax(x, n, nls);
+      float loss;
+      xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, 1, n), tu = xent_tensor_2d(u, XENT_F32, 1, n);
+      xent_tensor_t tg = xent_tensor_2d(g, XENT_F32, 1, n), tl = xent_tensor_1d(&loss, XENT_F32, 1);
+      xent_ce_options_t o = xent_ce_options_default();
+      o.reduction = XENT_REDUCTION_SUM;
+      XT_OK(xent_softmax_cross_entropy(&tx, &tu, &o, &tl, &tg));
+      long double want = 0, total = 0;
+      for (int64_t i = 0; i < n; i++) {
+        if (u[i] != 0) want += u[i] * nls[i];
+        total += u[i];
+      }
+      double e = xt_ulp_error(loss, want, XENT_F32);
+      if (e > worst_loss) worst_loss = e;
+      for (int64_t i = 0; i < n; i++) {
+        long double p = expl(-nls[i]), gw = p * total - u[i];
+        double ge = (double)(fabsl(g[i] - gw) / xt_ulp(p * total + u[i], XENT_F32));
+        if (ge > worst_grad) worst_grad = ge;
+      }
+    }
+    free(x), free(u), free(g), free(nls);
+  }
+  printf("  kernels %s: dense CE f32 loss max %.2f ulp, grad max %.2f ulp (bound 4)\n", xent_isa(),
+         worst_loss, worst_grad);
+  XT_CHECK(worst_loss <= 4);
+  XT_CHECK(worst_grad <= 4);
+
+  /* [40, 0 x 9] with a one-hot target on the 40: the gradient there is
+   * -9 e^-40 / (1 + 9 e^-40) to full relative precision, also in f32. */
+  float x10[10] = {40}, u10[10] = {1}, g10[10];
+  xent_tensor_t tx = xent_tensor_2d(x10, XENT_F32, 1, 10), tu = xent_tensor_2d(u10, XENT_F32, 1, 10);
+  xent_tensor_t tg = xent_tensor_2d(g10, XENT_F32, 1, 10);
+  XT_OK(xent_softmax_cross_entropy(&tx, &tu, NULL, NULL, &tg));
+  long double e40 = expl(-40.0L);
+  XT_CHECK(xt_ulp_error(g10[0], -9 * e40 / (1 + 9 * e40), XENT_F32) <= 2);
+
+  /* Targets summing to 2: the true gradient p * 2 - u, TensorFlow's p - u. */
+  float x3[3] = {1, 2, 3}, u3[3] = {1, 0.5f, 0.5f}, g3[3], g3tf[3];
+  xent_tensor_t tx3 = xent_tensor_2d(x3, XENT_F32, 1, 3), tu3 = xent_tensor_2d(u3, XENT_F32, 1, 3);
+  xent_tensor_t tg3 = xent_tensor_2d(g3, XENT_F32, 1, 3), tg3tf = xent_tensor_2d(g3tf, XENT_F32, 1, 3);
+  xent_ce_options_t o = xent_ce_options_default();
+  o.reduction = XENT_REDUCTION_SUM;
+  XT_OK(xent_softmax_cross_entropy(&tx3, &tu3, &o, NULL, &tg3));
+  o.flags = XENT_CE_TF_GRADIENT;
+  XT_OK(xent_softmax_cross_entropy(&tx3, &tu3, &o, NULL, &tg3tf));
+  long double z = expl(1.0L) + expl(2.0L) + expl(3.0L);
+  for (int c = 0; c < 3; c++) {
+    long double p = expl((long double)x3[c]) / z;
+    XT_CHECK_CLOSE(g3[c], (double)(p * 2 - u3[c]), 4 * FLT_EPSILON, 2 * FLT_EPSILON);
+    XT_CHECK_CLOSE(g3tf[c], (double)(p - u3[c]), 4 * FLT_EPSILON, 2 * FLT_EPSILON);
+  }
+
+  /* A transposed layout gives the same bits. */
+  enum { R = 5, C = 19 };
+  float xr[R * C], ur[R * C], gr[R * C], xt_[C * R], ut[C * R], gt[C * R], lr[R], lt[R];
+  for (int i = 0; i < R * C; i++) xr[i] = (float)(xt_normal(&rng) * 3), ur[i] = (float)xt_uniform(&rng, 0, 1);
+  for (int r = 0; r < R; r++)
+    for (int c = 0; c < C; c++) xt_[c * R + r] = xr[r * C + c], ut[c * R + r] = ur[r * C + c];
+  int64_t shape[2] = {R, C}, strides[2] = {1, R};
+  xent_tensor_t a = xent_tensor_2d(xr, XENT_F32, R, C), b = xent_tensor_2d(ur, XENT_F32, R, C);
+  xent_tensor_t ga = xent_tensor_2d(gr, XENT_F32, R, C), la = xent_tensor_1d(lr, XENT_F32, R);
+  xent_tensor_t va, vb, vg, vl = xent_tensor_1d(lt, XENT_F32, R);
+  xent_tensor_init(&va, xt_, XENT_F32, 2, shape, strides);
+  xent_tensor_init(&vb, ut, XENT_F32, 2, shape, strides);
+  xent_tensor_init(&vg, gt, XENT_F32, 2, shape, strides);
+  o = xent_ce_options_default();
+  o.reduction = XENT_REDUCTION_NONE;
+  XT_OK(xent_softmax_cross_entropy(&a, &b, &o, &la, &ga));
+  XT_OK(xent_softmax_cross_entropy(&va, &vb, &o, &vl, &vg));
+  for (int r = 0; r < R; r++) {
+    XT_CHECK_SAME(lt[r], lr[r]);
+    for (int c = 0; c < C; c++) XT_CHECK_SAME(gt[c * R + r], gr[r * C + c]);
+  }
+}

@@ -16,12 +16,13 @@ static const xent_f32_kernels avx512 = {
     xent_avx512_sparse_ce_f32, xent_avx512_softmax_small_f32,
     xent_avx512_log_softmax_small_f32, xent_avx512_sparse_ce_small_f32,
     xent_avx512_sigmoid_ce_flat_f32, xent_avx512_softmax_backward_f32,
-    xent_avx512_log_softmax_backward_f32};
+    xent_avx512_log_softmax_backward_f32, xent_avx512_dense_ce_f32};
 static const xent_f32_kernels avx2 = {
     "avx2", 8, xent_avx2_softmax_f32, xent_avx2_log_softmax_f32, xent_avx2_sparse_ce_f32,
     xent_avx2_softmax_small_f32, xent_avx2_log_softmax_small_f32,
     xent_avx2_sparse_ce_small_f32, xent_avx2_sigmoid_ce_flat_f32,
-    xent_avx2_softmax_backward_f32, xent_avx2_log_softmax_backward_f32};
+    xent_avx2_softmax_backward_f32, xent_avx2_log_softmax_backward_f32,
+    xent_avx2_dense_ce_f32};
 #endif
 
 enum { ISA_SCALAR = 1, ISA_AVX2 = 2, ISA_AVX512 = 3 };

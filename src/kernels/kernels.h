@@ -96,6 +96,11 @@ typedef struct xent_f32_kernels {
    * 0 declines the row (outputs unspecified, the reference recomputes). */
   int (*softmax_backward)(const float *y, const float *dy, float *dx, int64_t n);
   int (*log_softmax_backward)(const float *y, const float *dy, float *dx, int64_t n);
+  /* Softmax cross-entropy of a contiguous row against dense targets u: the
+   * loss into *loss and, if g, scale * (softmax T - u) (T = sum(u), or 1 with
+   * tf_gradient); 0 declines the row before anything is written. */
+  int (*dense_ce)(const float *x, const float *u, float *g, double scale, int64_t n,
+                  int tf_gradient, double *loss);
 } xent_f32_kernels;
 
 #define XENT__DECLARE_F32_KERNELS(prefix)                                          \
@@ -110,7 +115,9 @@ typedef struct xent_f32_kernels {
   double prefix##sigmoid_ce_flat_f32(const float *x, const float *y, float *g, float *loss, \
                                      double scale, int64_t n);                            \
   int prefix##softmax_backward_f32(const float *y, const float *dy, float *dx, int64_t n); \
-  int prefix##log_softmax_backward_f32(const float *y, const float *dy, float *dx, int64_t n);
+  int prefix##log_softmax_backward_f32(const float *y, const float *dy, float *dx, int64_t n); \
+  int prefix##dense_ce_f32(const float *x, const float *u, float *g, double scale, int64_t n, \
+                           int tf_gradient, double *loss);
 XENT__DECLARE_F32_KERNELS(xent_avx512_)
 XENT__DECLARE_F32_KERNELS(xent_avx2_)
 

@@ -123,6 +123,10 @@ static xent_status_t run_ce(ce_kind kind, const xent_tensor_t *logits,
     spec.fast_sparse_small_f32 = fast->sparse_ce_small;
     spec.small_block = fast->block;
   }
+  if (fast && kind == CE_DENSE && !o.class_weights && o.label_smoothing == 0) {
+    spec.fast_dense_f32 = fast->dense_ce;
+    spec.tf_gradient = k.tf_gradient;
+  }
   if (fast && kind == CE_SIGMOID && !k.mean_over_classes && !o.class_weights && !o.pos_weight &&
       o.label_smoothing == 0)
     spec.fast_flat_f32 = fast->sigmoid_ce_flat;

@@ -329,6 +329,7 @@ typedef struct {
   int block;
   int plain;     /* see sweep_small_task */
   int flat_rows; /* the flat kernel row by row, for strided element-wise rows */
+  int (*dense)(const float *, const float *, float *, double, int64_t, int, double *);
   atomic_int failed;
 } sweep_job;
 
@@ -577,6 +578,29 @@ static void sweep_task(void *ctx, int64_t task) {
         break;
       }
     }
+    if (j->dense) {
+      double row_loss, gscale = wp[0] * j->scale * upp[0];
+      const float *px = (const float *)it.ptr[T_PRED], *pu = (const float *)it.ptr[T_TARGET];
+      float *pg = s->grad ? (float *)it.ptr[T_GRAD] : NULL;
+      int done;
+      if (direct && it.row_stride[T_TARGET] == 1) {
+        done = j->dense(px, pu, pg, gscale, n, s->tf_gradient, &row_loss);
+      } else { /* strided: through f32 copies (work has room for 6n floats) */
+        float *fx = (float *)work, *fu = fx + n, *fg = fu + n;
+        for (int64_t c = 0; c < n; c++) {
+          fx[c] = px[c * it.row_stride[T_PRED]];
+          fu[c] = pu[c * it.row_stride[T_TARGET]];
+        }
+        done = j->dense(fx, fu, pg ? fg : NULL, gscale, n, s->tf_gradient, &row_loss);
+        for (int64_t c = 0; done && pg && c < n; c++) pg[c * it.row_stride[T_GRAD]] = fg[c];
+      }
+      if (done) {
+        double lc = wp[0] * row_loss;
+        xent_ref_sum_add(&sum, lc);
+        if (s->loss && !f->scalar_loss) xent__store(it.ptr[T_LOSS], s->loss->dtype, lc);
+        continue;
+      }
+    }
     if (j->flat_rows) {
       /* the flat kernel, one strided row at a time (work has room for 6n
        * floats): each element's result is the one the flat path gives */
@@ -698,6 +722,11 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   j.block = s->small_block;
   j.plain = is_plain(f, &j.rows);
   j.flat_rows = flat_kernel_applies(f);
+  j.dense = s->fast_dense_f32 && s->target_kind == XENT__TARGET_DENSE && !s->elementwise &&
+                    s->pred->dtype == XENT_F32 && s->target->dtype == XENT_F32 &&
+                    (!s->grad || s->grad->dtype == XENT_F32)
+                ? s->fast_dense_f32
+                : NULL;
   atomic_init(&j.failed, 0);
   int64_t ntasks = (j.rows.count + j.rows_per_task - 1) / j.rows_per_task;
   xent__scratch partial;

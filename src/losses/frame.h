@@ -48,6 +48,11 @@ typedef struct {
   unsigned (*fast_sparse_small_f32)(const float *x, const int32_t *labels, float *g,
                                     const float *gscale, int64_t n, double *loss);
   int small_block;
+  /* Optional fast kernel for f32 predictions with dense f32 targets (kernels.h
+   * dense_ce, with its tf_gradient argument). */
+  int (*fast_dense_f32)(const float *x, const float *u, float *g, double scale, int64_t n,
+                        int tf_gradient, double *loss);
+  int tf_gradient;
   /* Optional: element-wise losses over a flat run of f32 elements (sigmoid
    * cross-entropy without per-class options); see kernels.h. */
   double (*fast_flat_f32)(const float *x, const float *y, float *g, float *loss, double scale,
