@@ -399,3 +399,36 @@ void test_kernels_dense_ce_f32(void) {
     for (int c = 0; c < C; c++) XT_CHECK_SAME(gt[c * R + r], gr[r * C + c]);
   }
 }
+
+/* argmax at every tile size: ties (the first wins, -0.0 == +0.0), NaN (the
+ * first NaN wins), infinities; expected indices from a plain loop. */
+static int64_t plain_argmax(const float *x, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    if (isnan(x[i])) return i;
+  int64_t best = 0;
+  for (int64_t i = 1; i < n; i++)
+    if (x[i] > x[best]) best = i;
+  return best;
+}
+
+void test_kernels_argmax_f32_tiles(void) {
+  xt_rng rng = {1618};
+  for (int li = 0; li < NLEN; li++) {
+    int64_t n = lengths[li];
+    float *x = malloc((size_t)n * 4);
+    for (int kind = 0; kind < 6; kind++) {
+      for (int64_t i = 0; i < n; i++) x[i] = (float)(xt_next(&rng) % 7) - 3; /* many ties */
+      if (kind == 1) x[xt_next(&rng) % (uint64_t)n] = NAN;
+      if (kind == 2) x[n - 1] = INFINITY;
+      if (kind == 3) for (int64_t i = 0; i < n; i++) x[i] = -INFINITY;
+      if (kind == 4) { for (int64_t i = 0; i < n; i++) x[i] = -1; x[n / 2] = -0.0f; x[n - 1] = 0.0f; }
+      if (kind == 5) { x[0] = NAN; x[n - 1] = NAN; }
+      int64_t got;
+      xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, 1, n), tout = xent_tensor_1d(&got, XENT_I64, 1);
+      XT_OK(xent_argmax(&tx, -1, &tout));
+      XT_CHECK_MSG(got == plain_argmax(x, n), "n = %lld kind %d: argmax %lld, expected %lld",
+                   (long long)n, kind, (long long)got, (long long)plain_argmax(x, n));
+    }
+    free(x);
+  }
+}

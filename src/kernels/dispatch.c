@@ -16,16 +16,24 @@ static const xent_f32_kernels avx512 = {
     xent_avx512_sparse_ce_f32, xent_avx512_softmax_small_f32,
     xent_avx512_log_softmax_small_f32, xent_avx512_sparse_ce_small_f32,
     xent_avx512_sigmoid_ce_flat_f32, xent_avx512_softmax_backward_f32,
-    xent_avx512_log_softmax_backward_f32, xent_avx512_dense_ce_f32};
+    xent_avx512_log_softmax_backward_f32, xent_avx512_dense_ce_f32, xent_avx512_argmax_f32};
 static const xent_f32_kernels avx2 = {
     "avx2", 8, xent_avx2_softmax_f32, xent_avx2_log_softmax_f32, xent_avx2_sparse_ce_f32,
     xent_avx2_softmax_small_f32, xent_avx2_log_softmax_small_f32,
     xent_avx2_sparse_ce_small_f32, xent_avx2_sigmoid_ce_flat_f32,
     xent_avx2_softmax_backward_f32, xent_avx2_log_softmax_backward_f32,
-    xent_avx2_dense_ce_f32};
+    xent_avx2_dense_ce_f32, xent_avx2_argmax_f32};
+#endif
+#ifdef XENT_NEON_KERNELS
+static const xent_f32_kernels neon = {
+    "neon", 4, xent_neon_softmax_f32, xent_neon_log_softmax_f32, xent_neon_sparse_ce_f32,
+    xent_neon_softmax_small_f32, xent_neon_log_softmax_small_f32,
+    xent_neon_sparse_ce_small_f32, xent_neon_sigmoid_ce_flat_f32,
+    xent_neon_softmax_backward_f32, xent_neon_log_softmax_backward_f32,
+    xent_neon_dense_ce_f32};
 #endif
 
-enum { ISA_SCALAR = 1, ISA_AVX2 = 2, ISA_AVX512 = 3 };
+enum { ISA_SCALAR = 1, ISA_AVX2 = 2, ISA_AVX512 = 3, ISA_NEON = 4 };
 
 static int detect(void) {
 #if defined(XENT_X86_KERNELS) && defined(__GNUC__)
@@ -33,15 +41,15 @@ static int detect(void) {
   int best = ISA_SCALAR;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = ISA_AVX2;
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) best = ISA_AVX512;
+#elif defined(XENT_NEON_KERNELS)
+  int best = ISA_NEON; /* part of the AArch64 baseline */
 #else
   int best = ISA_SCALAR;
 #endif
   const char *cap = getenv("XENT_ISA");
-  if (cap) {
-    int limit = !strcmp(cap, "scalar") ? ISA_SCALAR
-                : !strcmp(cap, "avx2") ? ISA_AVX2
-                : ISA_AVX512; /* unknown values do not cap */
-    if (limit < best) best = limit;
+  if (cap) { /* names of other instruction sets, and unknown values, do not cap */
+    if (!strcmp(cap, "scalar")) best = ISA_SCALAR;
+    else if (!strcmp(cap, "avx2") && best == ISA_AVX512) best = ISA_AVX2;
   }
   return best;
 }
@@ -60,12 +68,14 @@ static int isa(void) {
 }
 
 const xent_f32_kernels *xent__fast_f32(void) {
-#ifdef XENT_X86_KERNELS
+#if defined(XENT_X86_KERNELS)
   switch (isa()) {
     case ISA_AVX512: return &avx512;
     case ISA_AVX2: return &avx2;
     default: return NULL;
   }
+#elif defined(XENT_NEON_KERNELS)
+  return isa() == ISA_NEON ? &neon : NULL;
 #else
   (void)isa();
   return NULL;

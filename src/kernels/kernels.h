@@ -101,6 +101,8 @@ typedef struct xent_f32_kernels {
    * tf_gradient); 0 declines the row before anything is written. */
   int (*dense_ce)(const float *x, const float *u, float *g, double scale, int64_t n,
                   int tf_gradient, double *loss);
+  /* argmax of a contiguous row of n >= 1 (first NaN, else first maximum) */
+  int64_t (*argmax)(const float *x, int64_t n);
 } xent_f32_kernels;
 
 #define XENT__DECLARE_F32_KERNELS(prefix)                                          \
@@ -117,13 +119,16 @@ typedef struct xent_f32_kernels {
   int prefix##softmax_backward_f32(const float *y, const float *dy, float *dx, int64_t n); \
   int prefix##log_softmax_backward_f32(const float *y, const float *dy, float *dx, int64_t n); \
   int prefix##dense_ce_f32(const float *x, const float *u, float *g, double scale, int64_t n, \
-                           int tf_gradient, double *loss);
+                           int tf_gradient, double *loss);                                     \
+  int64_t prefix##argmax_f32(const float *x, int64_t n);
 XENT__DECLARE_F32_KERNELS(xent_avx512_)
 XENT__DECLARE_F32_KERNELS(xent_avx2_)
+XENT__DECLARE_F32_KERNELS(xent_neon_)
 
 /* The table for the best instruction set this CPU has, capped by the
- * environment variable XENT_ISA (scalar, avx2, avx512); NULL when only the
- * reference kernels are to be used. Chosen once. */
+ * environment variable XENT_ISA (scalar, avx2, avx512; on AArch64 NEON is
+ * the baseline and only scalar caps it); NULL when only the reference kernels
+ * are to be used. Chosen once. */
 const xent_f32_kernels *xent__fast_f32(void);
 
 /* ---- building blocks shared by the reference kernels ---- */

@@ -1,5 +1,6 @@
 /* Discrete decisions: argmax, hardmax and one-hot encoding. */
 #include "../core/internal.h"
+#include "../kernels/kernels.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -10,6 +11,10 @@ static int64_t row_argmax(const char *p, int64_t stride, int64_t n,
                           xent_dtype_t dtype) {
   int64_t step = stride * (int64_t)xent_dtype_size(dtype);
   int64_t best = 0;
+  const xent_f32_kernels *k;
+  /* contiguous f32 rows: the vector kernel (same rules, same answer) */
+  if (dtype == XENT_F32 && stride == 1 && n > 0 && (k = xent__fast_f32()) != NULL)
+    return k->argmax((const float *)p, n);
   if (xent__is_integer(dtype)) {
     int64_t m = xent__load_index(p, dtype);
     for (int64_t i = 1; i < n; i++) {

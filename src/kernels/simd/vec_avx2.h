@@ -73,6 +73,11 @@ static inline xv xv_getmant(xv a) {
                          _mm256_set1_epi32(0x3f800000));
   return _mm256_castsi256_ps(bits);
 }
+/* index of the first set lane, or -1 */
+static inline int xv_mask_first(xv_mask m) {
+  unsigned bits = (unsigned)_mm256_movemask_ps(m);
+  return bits ? __builtin_ctz(bits) : -1;
+}
 /* number of set lanes */
 static inline int xv_mask_count(xv_mask m) { return __builtin_popcount((unsigned)_mm256_movemask_ps(m)); }
 static inline float xv_hmax(xv v) {

@@ -56,6 +56,8 @@ static inline xv xv_div(xv a, xv b) { return _mm512_div_ps(a, b); }
 /* frexp-like split for positive finite normal a: a = f * 2^e, f in [1, 2) */
 static inline xv xv_getexp(xv a) { return _mm512_getexp_ps(a); }
 static inline xv xv_getmant(xv a) { return _mm512_getmant_ps(a, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src); }
+/* index of the first set lane, or -1 */
+static inline int xv_mask_first(xv_mask m) { return m ? __builtin_ctz((unsigned)m) : -1; }
 /* number of set lanes */
 static inline int xv_mask_count(xv_mask m) { return __builtin_popcount((unsigned)m); }
 static inline float xv_hmax(xv v) { return _mm512_reduce_max_ps(v); }
