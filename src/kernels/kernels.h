@@ -45,6 +45,39 @@ double xent_ref_softmax_ce_row(const double *x, const double *u, double *g,
  * (if not NULL); a term whose coefficient is 0 is skipped. */
 double xent_ref_sigmoid_ce(double x, double y, double pw, double *g);
 
+/* ---- losses on probabilities, focal, Kullback-Leibler (reference/losses.c) ----
+ * Formulas and the peers they reproduce: xent.h, "Losses on probabilities,
+ * focal, regression, segmentation, distillation". lo and hi are the clip
+ * bounds already rounded to the predictions' type. Each writes the
+ * derivative of its loss with respect to its first argument into g (if not
+ * NULL); a clip's derivative is 1 inside [lo, hi] (ends included), 0 outside. */
+double xent_ref_bce_keras(double p, double y, double lo, double hi, double *g);
+double xent_ref_bce_torch(double p, double y, double *g);
+double xent_ref_bce_tf_v1(double p, double y, double eps, double *g);
+/* Keras categorical CE of probabilities p against effective targets u:
+ * r = p / sum(p), clipped; sum_c u_c -log r'_c. work: n doubles. */
+double xent_ref_cce_prob_row(const double *p, const double *u, double *g, int64_t n,
+                             double lo, double hi, double *work);
+/* Keras sparse CE of probabilities: p' = clip(p); sum_c u_c -log(p'_c / sum p').
+ * work: n doubles. */
+double xent_ref_scce_prob_row(const double *p, const double *u, double *g, int64_t n,
+                              double lo, double hi, double *work);
+/* Keras binary focal CE of one element (x a probability, or a logit when
+ * from_logits: then the cross-entropy is the exact one of the logit, and lo
+ * and hi are not used). */
+double xent_ref_binary_focal(double x, double y, int from_logits, double gamma,
+                             double weight, double lo, double hi, double *g);
+/* Keras categorical focal CE of a row; u_c = alpha_c y_c. work: 2n doubles. */
+double xent_ref_categorical_focal_row(const double *x, const double *u, double *g,
+                                      int64_t n, int from_logits, double gamma,
+                                      double lo, double hi, double *work);
+/* Keras kl_divergence: sum y' log(y' / p'), both clipped to [lo, 1]. */
+double xent_ref_kl_row(const double *p, const double *y, double *g, int64_t n, double lo);
+/* T^2 KL(softmax(t / T) || softmax(s / T)); lo > 0 clips both to [lo, 1]
+ * (Keras). g: gradient with respect to s. work: 5n doubles. */
+double xent_ref_distill_row(const double *s, const double *t, double *g, int64_t n,
+                            double temperature, double lo, double *work);
+
 /* ---- element-wise functions of one double ---- */
 double xent_ref_sigmoid(double x);
 double xent_ref_log_sigmoid(double x);
