@@ -588,6 +588,803 @@ XENT_API xent_status_t xent_sigmoid_cross_entropy(const xent_tensor_t *logits,
                                                   const xent_tensor_t *grad);
 
 /* ------------------------------------------------------------------------ */
+/* Classification metrics                                                   */
+/* ------------------------------------------------------------------------ */
+/*
+ * The numbers a classifier is judged by, computed exactly, with each peer's
+ * definition available: Keras's accuracy family and its thresholded
+ * Precision / Recall / AUC, scikit-learn's confusion-matrix metrics, exact
+ * ROC AUC and average precision with their curves, log loss, the Brier score,
+ * and calibration errors with the reliability table behind them.
+ * docs/metrics.md has the definitions, each peer's variant and the pitfalls.
+ *
+ * Streaming. Every metric accumulates into a state that is updated batch by
+ * batch, merged with another state (from another thread or process) and read
+ * at any time. Updates on batches, merged in any grouping, give the result of
+ * one update on all the data: counts are exact, sums of weights are
+ * compensated (Neumaier), so the results agree to the last bits with unit
+ * weights and within a few ulps with fractional ones. Two kinds of state:
+ *   - xent_mean_state_t: a small struct the caller allocates (the accuracy
+ *     family, log loss, Brier score);
+ *   - opaque handles that the library creates and destroys, for states whose
+ *     size depends on the classes or the data: xent_confusion_t,
+ *     xent_keras_pr_t, xent_keras_auc_t, xent_auc_t, xent_calibration_t.
+ * A state is not synchronised: update each from one thread at a time (give
+ * each thread its own state and merge them). Functions that read a state do
+ * not change what it holds; the xent_auc_t readers sort its stored scores in
+ * place, so they too need the state to themselves.
+ *
+ * Positions. The class axis of y_pred is opts->axis (default -1). A position
+ * (a sample) is one index of the other axes. For element-wise metrics
+ * (binary accuracy, binary log loss, binary AUC, Keras's thresholded metrics)
+ * every element is a position. Where y_true and y_pred must have one shape,
+ * a trailing axis of length 1 on either side is ignored (Keras squeezes it):
+ * y_true (N,) goes with y_pred (N, 1).
+ *
+ * xent_metric_options_t (opts may be NULL for the defaults):
+ *   sample_weights  float, one weight per position, aligned from the left
+ *                   (batch first) with each extent equal or 1 (broadcast), as
+ *                   in xent_ce_options_t: a (N,) weight applies to every
+ *                   element or time step of sample n. Finite and >= 0.
+ *   mask            u8, the same alignment; 0 skips the position.
+ * A masked position, or one whose weight is 0, is skipped entirely: it is not
+ * read, not checked, and adds nothing (as scikit-learn drops zero-weight
+ * samples before it finds thresholds).
+ *
+ * Errors on data, each naming the position and the value; the state is left
+ * unchanged:
+ *   - NaN in a counted score or probability: XENT_ERR_VALUE. A NaN cannot be
+ *     ranked or thresholded, and peers differ (Keras counts a NaN score as
+ *     below every threshold, scikit-learn refuses it), so xent refuses it.
+ *   - a class index outside [0, C): XENT_ERR_INDEX;
+ *   - a binary label other than 0 or 1 (-1 is accepted as 0, scikit-learn's
+ *     other default encoding), where a function says so: XENT_ERR_VALUE;
+ *   - a sample weight that is negative, infinite or NaN: XENT_ERR_VALUE;
+ *   - a probability outside [0, 1] (log loss, Brier, calibration):
+ *     XENT_ERR_VALUE.
+ * +inf and -inf scores are ordinary values: they rank above and below every
+ * finite score (scikit-learn refuses them). -0.0 and +0.0 are one score.
+ *
+ * Results are doubles. A result written to a tensor may use any float dtype
+ * (rounded once).
+ */
+
+typedef struct xent_metric_options_t {
+  int axis;                            /* class axis of y_pred (default -1)   */
+  const xent_tensor_t *sample_weights; /* optional, see above                 */
+  const xent_tensor_t *mask;           /* optional, see above                 */
+} xent_metric_options_t;
+
+/* axis -1, no weights, no mask. */
+XENT_API xent_metric_options_t xent_metric_options_default(void);
+
+/* Averages over classes, labels or samples (scikit-learn's `average`). */
+typedef enum xent_average_t {
+  XENT_AVERAGE_NONE = 0,     /* one value per class (label)                   */
+  XENT_AVERAGE_BINARY = 1,   /* the positive class only (pos_label)           */
+  XENT_AVERAGE_MICRO = 2,    /* pool every (sample, class) decision           */
+  XENT_AVERAGE_MACRO = 3,    /* unweighted mean over classes                  */
+  XENT_AVERAGE_WEIGHTED = 4, /* mean over classes weighted by their support   */
+  XENT_AVERAGE_SAMPLES = 5   /* mean over samples (multi-label only)          */
+} xent_average_t;
+
+/* ---- the mean state: accuracy family, log loss, Brier score ---- */
+
+/*
+ * A weighted mean: the sum of weight * value and the sum of weights, both
+ * compensated, and the number of positions counted. Initialise it with
+ * xent_mean_state_init (or zero it); merge two with xent_mean_state_merge.
+ * The result is total / weight. With nothing counted (no positions, or all
+ * masked or weighted 0) the result is `empty`: XENT_EMPTY_ZERO gives 0 as
+ * Keras's Mean does (divide_no_nan); XENT_EMPTY_NAN gives NaN.
+ * Keras's Mean counts samples (the batch axis) and averages each sample's
+ * elements first; xent counts every element with its broadcast weight. The
+ * two agree whenever the batches have the same trailing shape.
+ */
+typedef struct xent_mean_state_t {
+  double total, total_comp;   /* sum of weight * value, and its compensation */
+  double weight, weight_comp; /* sum of weights, and its compensation        */
+  int64_t count;              /* positions counted                           */
+} xent_mean_state_t;
+
+XENT_API xent_status_t xent_mean_state_init(xent_mean_state_t *state);
+/* into += from. */
+XENT_API xent_status_t xent_mean_state_merge(xent_mean_state_t *into,
+                                             const xent_mean_state_t *from);
+XENT_API xent_status_t xent_mean_state_result(const xent_mean_state_t *state,
+                                              xent_empty_t empty, double *result);
+
+/* ---- accuracy family (Keras) ---- */
+/*
+ * Each adds one value per counted position (1 for a hit, 0 for a miss) to a
+ * mean state, as Keras's MeanMetricWrapper metrics do:
+ *
+ *   xent_accuracy_update          keras.metrics.Accuracy: y_true == y_pred,
+ *                                 element-wise, any dtypes (exact equality).
+ *   xent_binary_accuracy_update   BinaryAccuracy: (y_pred > threshold) == y_true,
+ *                                 element-wise; STRICTLY greater, so a score
+ *                                 equal to the threshold predicts 0. y_true
+ *                                 is compared exactly: a soft label such as
+ *                                 0.9 never matches.
+ *   xent_categorical_accuracy_update         argmax(y_true) == argmax(y_pred)
+ *                                 along the class axis; y_true one-hot (or
+ *                                 any scores), y_pred's shape.
+ *   xent_sparse_categorical_accuracy_update  y_true == argmax(y_pred);
+ *                                 y_true integer class indices, shape of
+ *                                 y_pred without the class axis (or with it
+ *                                 kept at length 1).
+ *   xent_top_k_categorical_accuracy_update   argmax(y_true) is among the
+ *                                 top k of y_pred.
+ *   xent_sparse_top_k_categorical_accuracy_update  y_true is among the top k.
+ *
+ * argmax takes the FIRST index among equal maxima, as tf.argmax does, so
+ * categorical accuracy counts a tie as a hit only for the first tied class.
+ * Top-k follows tf.math.in_top_k: ties at the k-th place count as hits, so a
+ * class is in the top k iff fewer than k classes score strictly higher
+ * (y_pred [0.5, 0.5] with label 1 is a miss for categorical accuracy and a
+ * hit for top-1). k >= C makes every position a hit; k < 1 is
+ * XENT_ERR_ARGUMENT. in_top_k returns false for a row that holds any inf;
+ * xent ranks infinities as ordinary values.
+ *
+ * Odd inputs: NaN in a counted y_pred is XENT_ERR_VALUE (Keras's binary
+ * accuracy would predict 0 for it and its argmax skips it); NaN in a one-hot
+ * y_true is XENT_ERR_VALUE too, while in the element-wise metrics a NaN
+ * y_true matches nothing (a miss); a sparse label outside [0, C) is
+ * XENT_ERR_INDEX (Keras counts it a miss); an empty class axis with positions
+ * to count is XENT_ERR_SHAPE; sparse labels must be integers (i32, i64, u8).
+ * Nothing counted: the mean state's `empty` rule.
+ *
+ * What the string "accuracy" means in Keras: see xent_keras_resolve_accuracy.
+ */
+XENT_API xent_status_t xent_accuracy_update(xent_mean_state_t *state,
+                                            const xent_tensor_t *y_true,
+                                            const xent_tensor_t *y_pred,
+                                            const xent_metric_options_t *opts);
+XENT_API xent_status_t xent_binary_accuracy_update(xent_mean_state_t *state,
+                                                   const xent_tensor_t *y_true,
+                                                   const xent_tensor_t *y_pred,
+                                                   double threshold,
+                                                   const xent_metric_options_t *opts);
+XENT_API xent_status_t xent_categorical_accuracy_update(
+    xent_mean_state_t *state, const xent_tensor_t *y_true,
+    const xent_tensor_t *y_pred, const xent_metric_options_t *opts);
+XENT_API xent_status_t xent_sparse_categorical_accuracy_update(
+    xent_mean_state_t *state, const xent_tensor_t *y_true,
+    const xent_tensor_t *y_pred, const xent_metric_options_t *opts);
+XENT_API xent_status_t xent_top_k_categorical_accuracy_update(
+    xent_mean_state_t *state, const xent_tensor_t *y_true,
+    const xent_tensor_t *y_pred, int64_t k, const xent_metric_options_t *opts);
+XENT_API xent_status_t xent_sparse_top_k_categorical_accuracy_update(
+    xent_mean_state_t *state, const xent_tensor_t *y_true,
+    const xent_tensor_t *y_pred, int64_t k, const xent_metric_options_t *opts);
+
+typedef enum xent_accuracy_kind_t {
+  XENT_ACCURACY_BINARY = 0,
+  XENT_ACCURACY_CATEGORICAL = 1,
+  XENT_ACCURACY_SPARSE_CATEGORICAL = 2
+} xent_accuracy_kind_t;
+
+/* The loss a Keras model was compiled with, as far as "accuracy" cares. */
+typedef enum xent_keras_loss_t {
+  XENT_KERAS_LOSS_OTHER = 0,
+  XENT_KERAS_LOSS_BINARY_CROSSENTROPY = 1,
+  XENT_KERAS_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY = 2
+} xent_keras_loss_t;
+
+/*
+ * Which accuracy Keras computes for metrics=["accuracy"] (or "acc"), from the
+ * shapes of y_true and y_pred (only their rank and shape are read; data may
+ * be NULL):
+ *   legacy = 0: Keras 3 and tf.keras since TensorFlow 2.2 (compile_utils):
+ *     BINARY if y_pred's last extent is 1; otherwise SPARSE_CATEGORICAL if
+ *     y_true has lower rank than y_pred, or y_true's last extent is 1;
+ *     otherwise CATEGORICAL. The loss is not consulted.
+ *   legacy = 1: standalone Keras 2.x and older tf.keras
+ *     (training_utils.get_metric_function): BINARY if y_pred's last extent
+ *     is 1 OR the loss is binary cross-entropy; SPARSE_CATEGORICAL if the
+ *     loss is sparse categorical cross-entropy; otherwise CATEGORICAL. A
+ *     C-class softmax model trained with binary_crossentropy on one-hot
+ *     labels is then scored with binary accuracy, element by element: a model
+ *     that predicts all zeros scores (C-1)/C (0.9 for ten classes).
+ * Rank-0 y_pred (no last extent): XENT_ERR_SHAPE.
+ */
+XENT_API xent_status_t xent_keras_resolve_accuracy(const xent_tensor_t *y_true,
+                                                   const xent_tensor_t *y_pred,
+                                                   xent_keras_loss_t loss,
+                                                   int legacy,
+                                                   xent_accuracy_kind_t *kind);
+
+/* ---- confusion matrices, precision, recall, F-beta (scikit-learn) ---- */
+
+typedef struct xent_confusion_t xent_confusion_t;
+
+typedef enum xent_confusion_kind_t {
+  XENT_CONFUSION_MULTICLASS = 0, /* one class per position (binary is C = 2)  */
+  XENT_CONFUSION_MULTILABEL = 1  /* C independent yes/no labels per position */
+} xent_confusion_kind_t;
+
+/*
+ * A confusion state over `classes` classes (>= 1; at most 2^21 - 1 for
+ * multi-label). `threshold` turns float predictions into decisions where a
+ * function needs it (multi-label y_pred: positive iff y_pred > threshold;
+ * 0.5 is Keras's and the usual choice).
+ * Memory: multi-class keeps the C x C matrix (16 C^2 bytes, compensated
+ * sums); multi-label keeps four sums per label plus, for the 'samples'
+ * average, the weight of each distinct (tp, true, predicted) count triple
+ * seen per sample (at most min(samples, (C + 1)^3) entries).
+ */
+XENT_API xent_status_t xent_confusion_create(xent_confusion_kind_t kind,
+                                             int64_t classes, double threshold,
+                                             xent_confusion_t **state);
+/* Frees the state; NULL is accepted. */
+XENT_API xent_status_t xent_confusion_destroy(xent_confusion_t *state);
+/* Forgets everything counted. */
+XENT_API xent_status_t xent_confusion_reset(xent_confusion_t *state);
+
+/*
+ * Counts a batch.
+ * Multi-class: y_true holds class indices (i32, i64, u8) with the positions'
+ * shape. y_pred holds either class indices of the same shape, or scores with
+ * a class axis (opts->axis) of length C, whose argmax (first maximum) is the
+ * prediction. Indices outside [0, C) are XENT_ERR_INDEX; NaN scores
+ * XENT_ERR_VALUE.
+ * Multi-label: y_true and y_pred have one shape with the label axis
+ * (opts->axis) of length C. y_true: 0/1 indicators (any dtype; another value
+ * is XENT_ERR_VALUE). y_pred: integer indicators (nonzero = predicted) or
+ * float scores (> threshold = predicted).
+ * The states must have the same kind and classes to be merged
+ * (XENT_ERR_ARGUMENT otherwise).
+ */
+XENT_API xent_status_t xent_confusion_update(xent_confusion_t *state,
+                                             const xent_tensor_t *y_true,
+                                             const xent_tensor_t *y_pred,
+                                             const xent_metric_options_t *opts);
+XENT_API xent_status_t xent_confusion_merge(xent_confusion_t *into,
+                                            const xent_confusion_t *from);
+
+typedef enum xent_normalize_t {
+  XENT_NORMALIZE_NONE = 0, /* weighted counts                               */
+  XENT_NORMALIZE_TRUE = 1, /* each row (true class) sums to 1               */
+  XENT_NORMALIZE_PRED = 2, /* each column (predicted class) sums to 1       */
+  XENT_NORMALIZE_ALL = 3   /* the whole matrix sums to 1                    */
+} xent_normalize_t;
+
+/*
+ * The (C, C) confusion matrix of a multi-class state: out[i][j] is the
+ * weight of positions of true class i predicted as j (scikit-learn's
+ * confusion_matrix with labels = 0..C-1). A row, column or matrix that sums
+ * to 0 normalises to zeros (scikit-learn's nan_to_num). A multi-label state
+ * has no such matrix: XENT_ERR_ARGUMENT.
+ */
+XENT_API xent_status_t xent_confusion_matrix(const xent_confusion_t *state,
+                                             xent_normalize_t normalize,
+                                             const xent_tensor_t *out);
+
+/* (C, 2, 2) per-class matrices [[tn, fp], [fn, tp]] (scikit-learn's
+ * multilabel_confusion_matrix), for either kind; multi-class treats each
+ * class one-vs-rest. */
+XENT_API xent_status_t xent_confusion_multilabel_matrix(const xent_confusion_t *state,
+                                                        const xent_tensor_t *out);
+
+typedef struct xent_prf_options_t {
+  xent_average_t average;  /* default XENT_AVERAGE_NONE                     */
+  double beta;             /* F-beta's beta, >= 0 or +inf; default 1        */
+  double zero_division;    /* 0 (default), 1 or NaN: see below             */
+  int64_t pos_label;       /* XENT_AVERAGE_BINARY: the class; default 1     */
+  const int64_t *labels;   /* optional: which classes, in what order
+                              (scikit-learn's labels=); NULL = 0..C-1       */
+  int64_t num_labels;      /* entries in labels                             */
+} xent_prf_options_t;
+
+/* The defaults listed above (precision_recall_fscore_support's; note that
+ * scikit-learn's precision_score, recall_score and f1_score default to
+ * average='binary'). */
+XENT_API xent_prf_options_t xent_prf_options_default(void);
+
+/*
+ * scikit-learn's precision_recall_fscore_support on the counts of a state:
+ * for each selected class, with tp, predicted (tp + fp) and true (tp + fn)
+ * weighted counts,
+ *   precision = tp / predicted,  recall = tp / true,
+ *   F-beta    = (1 + beta^2) tp / (beta^2 true + predicted)
+ * (beta = +inf gives recall, beta = 0 precision). A 0/0 (an empty state, a
+ * class never predicted, a class that never occurs) gives zero_division: 0
+ * (scikit-learn's default "warn", without the warning) or 1;
+ * NaN marks the value undefined and every average skips it (an average of
+ * nothing but undefined values is NaN).
+ * Averages (opts->average):
+ *   NONE      one value per selected class: outputs have num_labels (or C)
+ *             elements.
+ *   BINARY    the class pos_label only; needs a multi-class state with C <= 2
+ *             (scikit-learn refuses 'binary' for more classes).
+ *   MICRO     the counts summed over the selected classes first (for a
+ *             multi-class state with every class selected, precision =
+ *             recall = F = accuracy).
+ *   MACRO     the unweighted mean over the selected classes.
+ *   WEIGHTED  the mean weighted by each class's true count; when those are
+ *             all 0, the unweighted mean (as scikit-learn 1.9 does).
+ *   SAMPLES   multi-label only: each sample's precision, recall and F over
+ *             all its labels (opts->labels must be NULL), averaged with the
+ *             sample weights.
+ * precision, recall and fscore get one element for an average, one per
+ * selected class for NONE; support always gets the true count of each
+ * selected class. Any output may be NULL.
+ * Bad options: XENT_ERR_ARGUMENT (a zero_division other than 0, 1 or NaN;
+ * beta < 0 or NaN; SAMPLES on a multi-class state; BINARY on more than two
+ * classes); a label outside [0, C): XENT_ERR_INDEX.
+ */
+XENT_API xent_status_t xent_precision_recall_fscore(const xent_confusion_t *state,
+                                                    const xent_prf_options_t *opts,
+                                                    const xent_tensor_t *precision,
+                                                    const xent_tensor_t *recall,
+                                                    const xent_tensor_t *fscore,
+                                                    const xent_tensor_t *support);
+
+/* ---- Keras Precision and Recall ---- */
+
+typedef struct xent_keras_pr_t xent_keras_pr_t;
+
+typedef struct xent_keras_pr_options_t {
+  const double *thresholds; /* in [0, 1]; NULL = {0.5}, or, with top_k, a
+                               threshold of -1e10 (Keras's NEG_INF)          */
+  int64_t num_thresholds;   /* entries in thresholds                         */
+  int64_t top_k;            /* > 0: only each position's k highest scores
+                               can be positive; 0 = off (default)            */
+  int64_t class_id;         /* >= 0: only that column counts; -1 (default)   */
+} xent_keras_pr_options_t;
+
+XENT_API xent_keras_pr_options_t xent_keras_pr_options_default(void);
+
+/*
+ * keras.metrics.Precision and Recall in one state: true positives, false
+ * positives and false negatives per threshold. y_true and y_pred have one
+ * shape; every element is a decision: the label is positive iff y_true is
+ * nonzero, the prediction iff y_pred > threshold (strictly), both compared in
+ * float32 as Keras does. top_k keeps the k highest scores of each position
+ * along the last axis (ties broken towards the lower index, as tf.math.top_k)
+ * and treats the rest as -1e10. class_id keeps only that column of the last
+ * axis. Thresholds spread evenly over [0, 1] (three or more) use Keras's
+ * bucket formula ceil(y_pred * (T - 1)) - 1 in float32, as Keras does.
+ * Weights broadcast over the elements as described above.
+ * Results: precision = tp / (tp + fp), recall = tp / (tp + fn), 0 when the
+ * denominator is 0 (divide_no_nan: nothing counted, no positive label or no
+ * positive prediction), one per threshold (outputs with
+ * num_thresholds elements, or one element for a single threshold).
+ * Keras accumulates in float32, so its counts stop being exact past 2^24;
+ * xent's are doubles.
+ */
+XENT_API xent_status_t xent_keras_pr_create(const xent_keras_pr_options_t *opts,
+                                            xent_keras_pr_t **state);
+XENT_API xent_status_t xent_keras_pr_destroy(xent_keras_pr_t *state);
+XENT_API xent_status_t xent_keras_pr_reset(xent_keras_pr_t *state);
+XENT_API xent_status_t xent_keras_pr_update(xent_keras_pr_t *state,
+                                            const xent_tensor_t *y_true,
+                                            const xent_tensor_t *y_pred,
+                                            const xent_metric_options_t *opts);
+XENT_API xent_status_t xent_keras_pr_merge(xent_keras_pr_t *into,
+                                           const xent_keras_pr_t *from);
+XENT_API xent_status_t xent_keras_pr_result(const xent_keras_pr_t *state,
+                                            const xent_tensor_t *precision,
+                                            const xent_tensor_t *recall);
+
+/* ---- Keras AUC (thresholded) ---- */
+
+typedef struct xent_keras_auc_t xent_keras_auc_t;
+
+typedef enum xent_keras_curve_t {
+  XENT_KERAS_CURVE_ROC = 0,
+  XENT_KERAS_CURVE_PR = 1,
+  XENT_KERAS_CURVE_PRGAIN = 2
+} xent_keras_curve_t;
+
+typedef enum xent_keras_summation_t {
+  XENT_KERAS_INTERPOLATION = 0, /* trapezoids (PR: Davis & Goadrich)          */
+  XENT_KERAS_MINORING = 1,      /* left/right minimum of each step            */
+  XENT_KERAS_MAJORING = 2       /* maximum                                    */
+} xent_keras_summation_t;
+
+typedef struct xent_keras_auc_options_t {
+  int64_t num_thresholds;          /* > 1; default 200                         */
+  const double *thresholds;        /* optional, in [0, 1]; replaces the even
+                                      grid (num_thresholds is then count + 2)  */
+  int64_t thresholds_count;
+  xent_keras_curve_t curve;        /* default ROC                              */
+  xent_keras_summation_t summation_method; /* default INTERPOLATION           */
+  int multi_label;                 /* 0 (default): every element is one binary
+                                      decision; 1: y_pred is (N, L) and each
+                                      label gets its own curve, then averaged  */
+  int64_t num_labels;              /* L, required with multi_label            */
+  const double *label_weights;     /* optional: multi_label, weights of the
+                                      per-label AUCs in the average; otherwise
+                                      a weight per column of y_pred's last axis */
+  int64_t label_weights_count;
+  int from_logits;                 /* apply a sigmoid to y_pred first          */
+} xent_keras_auc_options_t;
+
+XENT_API xent_keras_auc_options_t xent_keras_auc_options_default(void);
+
+/*
+ * keras.metrics.AUC: confusion counts at T thresholds (default: 0 - 1e-7,
+ * 1/(T-1), ..., (T-2)/(T-1), 1 + 1e-7), then a Riemann sum of the ROC, PR or
+ * PR-gain curve through those points. Predictions are clipped to [0, 1] and
+ * placed in buckets in float32 exactly as Keras does
+ * (max(ceil(p * (T - 1)) - 1, 0)), so the counts match Keras's bit for bit;
+ * the sums are then done in double. Labels: nonzero is positive.
+ *
+ * How far from the exact AUC: every pair of a positive and a negative that
+ * fall in the same bucket is a tie to this metric. With interpolation the
+ * ROC value counts such a pair as 1/2, so
+ *   |Keras ROC AUC - exact ROC AUC| <= (1/2) sum_b P_b N_b / (P N)
+ * (P_b, N_b: positive and negative weight in bucket b); minoring and
+ * majoring count it 0 or 1, so their gap is up to twice that. A model whose
+ * scores crowd into a few buckets (a confident model's probabilities near 0
+ * and 1, or scores not in [0, 1] at all, which are clipped) can be
+ * arbitrarily far off: all scores above 0.995 with T = 200 share one bucket
+ * and the metric cannot rank them. The PR curve's value is a different
+ * estimator from average precision even with infinitely many thresholds.
+ * xent_keras_auc_result returns the bound above for ROC curves (NaN for PR
+ * and PR-gain, when there are no positives or no negatives, and when explicit
+ * thresholds leave scores outside their range, which the curve then misses).
+ *
+ * Keras accumulates in float32 and computes the result in float32; xent's
+ * counts are doubles, so on more than 2^24 samples xent's value is the exact
+ * one of the thresholded curve and Keras's is not.
+ * from_logits applies a sigmoid in double rounded to float32 (TensorFlow's
+ * float32 sigmoid can differ by an ulp, which matters only for a score that
+ * lands exactly on a bucket edge).
+ * Odd inputs: NaN in a counted y_pred: XENT_ERR_VALUE. No positives (or no
+ * negatives): the rates Keras divides by are 0 and divide_no_nan makes them
+ * 0; the result is whatever Keras's formula gives (0 for ROC), which is not
+ * an AUC: check the counts.
+ */
+XENT_API xent_status_t xent_keras_auc_create(const xent_keras_auc_options_t *opts,
+                                             xent_keras_auc_t **state);
+XENT_API xent_status_t xent_keras_auc_destroy(xent_keras_auc_t *state);
+XENT_API xent_status_t xent_keras_auc_reset(xent_keras_auc_t *state);
+XENT_API xent_status_t xent_keras_auc_update(xent_keras_auc_t *state,
+                                             const xent_tensor_t *y_true,
+                                             const xent_tensor_t *y_pred,
+                                             const xent_metric_options_t *opts);
+XENT_API xent_status_t xent_keras_auc_merge(xent_keras_auc_t *into,
+                                            const xent_keras_auc_t *from);
+/* auc: Keras's result. gap_bound (may be NULL): the bound above. */
+XENT_API xent_status_t xent_keras_auc_result(const xent_keras_auc_t *state,
+                                             double *auc, double *gap_bound);
+/* The accumulated counts, each (T,) or (T, L) for multi_label, in Keras's
+ * variable layout (true_positives, false_positives, true_negatives,
+ * false_negatives); any may be NULL. */
+XENT_API xent_status_t xent_keras_auc_counts(const xent_keras_auc_t *state,
+                                             const xent_tensor_t *tp,
+                                             const xent_tensor_t *fp,
+                                             const xent_tensor_t *tn,
+                                             const xent_tensor_t *fn);
+
+/* ---- exact ROC AUC and average precision (scikit-learn) ---- */
+
+typedef struct xent_auc_t xent_auc_t;
+
+typedef enum xent_auc_task_t {
+  XENT_AUC_BINARY = 0,     /* y_score any shape, y_true 0/1 of that shape     */
+  XENT_AUC_MULTICLASS = 1, /* y_score (..., C) with the class axis, y_true
+                              class indices (the positions' shape)          */
+  XENT_AUC_MULTILABEL = 2  /* y_score and y_true (..., C), y_true 0/1         */
+} xent_auc_task_t;
+
+/* xent_auc_config_t.flags */
+#define XENT_AUC_ONE_VS_ONE 1u /* bounded multi-class states: keep what the
+                                  one-vs-one average needs (C weights per
+                                  group instead of 2)                       */
+
+typedef struct xent_auc_config_t {
+  xent_auc_task_t task;    /* default XENT_AUC_BINARY                          */
+  int64_t classes;         /* columns C for MULTICLASS / MULTILABEL (>= 1)    */
+  int64_t capacity;        /* 0 (default): exact mode; > 0: bounded mode with
+                              at most `capacity` score groups per column     */
+  unsigned flags;          /* XENT_AUC_* bits                                 */
+} xent_auc_config_t;
+
+XENT_API xent_auc_config_t xent_auc_config_default(void);
+
+/*
+ * A state for exact ROC AUC and average precision and their curves, as
+ * scikit-learn computes them (roc_auc_score, average_precision_score,
+ * roc_curve, precision_recall_curve), streamed.
+ *
+ * Exact mode (capacity 0) keeps every counted score: 8 bytes per score and
+ * column while all of a column's scores are exactly representable as f32
+ * (the score's 32-bit key and its label in one word), otherwise 9 bytes (12
+ * for multi-class), plus 8 per score once any weight differs from 1; reading
+ * a result sorts them, which needs as much memory again for a moment. The
+ * results are exact: scores are sorted with a radix sort (O(n); -0.0 and
+ * +0.0 are one key) and tied scores are grouped as one threshold. With unit
+ * weights the pair counts are 64-bit integers, and the ROC AUC is the
+ * correctly rounded ratio whenever P * N < 2^52 (always, below 2^27 scores).
+ *
+ * Bounded mode (capacity M > 0) keeps at most M groups per column: a group is
+ * a range of scores that share their leading bits (the same bucket of a grid
+ * on the scores' bit patterns, which is coarsened one bit at a time, for the
+ * whole column, until at most M buckets are in use) with the weight of its
+ * positives and negatives and its lowest and highest score. Memory is about
+ * M * (36 + 16 L) bytes per column, L = 2 (C with XENT_AUC_ONE_VS_ONE), twice
+ * that briefly during an update (new scores wait in a buffer of M entries).
+ * The grid depends only on the data, not on how it was batched or merged, so
+ * merged states equal one state fed everything. A group that holds one
+ * distinct score is exact; within a group of several scores the order of
+ * positives and negatives is unknown, and the results treat the group as
+ * tied. The readers return a rigorous bound on the
+ * difference from the exact value (error_bound): for ROC AUC,
+ *   (1/2) sum over multi-score groups g of P_g N_g / (P N),
+ * at most 1/M * W^2 / (4 P N) when the groups have equal weight; for average
+ * precision, the sum over multi-score groups of the gap between their
+ * positives-first and negatives-first orders. With at most M distinct scores
+ * per column the bounded mode is exact and error_bound is 0.
+ */
+XENT_API xent_status_t xent_auc_create(const xent_auc_config_t *config,
+                                       xent_auc_t **state);
+XENT_API xent_status_t xent_auc_destroy(xent_auc_t *state);
+XENT_API xent_status_t xent_auc_reset(xent_auc_t *state);
+
+/*
+ * Adds a batch (shapes in xent_auc_task_t). Binary and multi-label labels
+ * must be 0 or 1 (-1 counts as 0); anything else is XENT_ERR_VALUE. Multi-
+ * class labels outside [0, C): XENT_ERR_INDEX. NaN scores: XENT_ERR_VALUE.
+ * Multi-class scores need not be probabilities (scikit-learn insists they sum
+ * to 1; the AUCs do not depend on it).
+ */
+XENT_API xent_status_t xent_auc_update(xent_auc_t *state, const xent_tensor_t *y_true,
+                                       const xent_tensor_t *y_score,
+                                       const xent_metric_options_t *opts);
+/* into += from: same task, classes, capacity and flags (XENT_ERR_ARGUMENT
+ * otherwise). */
+XENT_API xent_status_t xent_auc_merge(xent_auc_t *into, const xent_auc_t *from);
+/* Bytes the state holds now. */
+XENT_API xent_status_t xent_auc_memory(const xent_auc_t *state, int64_t *bytes);
+
+typedef enum xent_multiclass_t {
+  XENT_MULTICLASS_OVR = 0, /* each class against the rest (default)          */
+  XENT_MULTICLASS_OVO = 1  /* each pair of classes (Hand & Till), ROC only  */
+} xent_multiclass_t;
+
+/* xent_auc_options_t.flags */
+#define XENT_AUC_AP_NO_POSITIVES_IS_ZERO 1u /* AP of a column without positives
+                                               is 0 (scikit-learn's value, which
+                                               it pairs with a warning), not NaN */
+
+typedef struct xent_auc_options_t {
+  xent_average_t average;        /* default XENT_AVERAGE_MACRO                */
+  xent_multiclass_t multi_class; /* default XENT_MULTICLASS_OVR               */
+  double max_fpr;                /* ROC AUC only: in (0, 1]; < 1 gives the
+                                    McClish-standardised partial AUC over
+                                    FPR in [0, max_fpr]; default 1          */
+  unsigned flags;                /* XENT_AUC_AP_* bits                        */
+} xent_auc_options_t;
+
+XENT_API xent_auc_options_t xent_auc_options_default(void);
+
+/*
+ * ROC AUC (roc_auc_score) and average precision (average_precision_score).
+ *
+ * Binary: ROC AUC = sum over tied-score groups g, highest first, of
+ *   N_g (TP_before + P_g / 2) / (P N)
+ * (the trapezoids of roc_curve: a positive and a negative with equal scores
+ * count 1/2); AP = sum_g (P_g / P) * precision after g, where precision =
+ * TP / (TP + FP) (the step integral of precision_recall_curve).
+ *
+ * Averages: NONE writes one value per column ((C,) output); MACRO the mean of
+ * the columns; WEIGHTED the mean weighted by each column's positive weight
+ * (columns without positives drop out); MICRO pools every (position, column)
+ * pair into one binary problem; SAMPLES (multi-label only) computes each
+ * position's value across its labels (unweighted within the position) and
+ * averages them with the sample weights. BINARY is accepted for the binary
+ * task (its only column). Multi-class uses OVR columns (class c against the
+ * rest; MACRO, WEIGHTED, MICRO, NONE) or, with OVO, the pairs of classes that
+ * occur: for classes a < b, on the positions of class a or b,
+ * (AUC(a vs b, scores of a) + AUC(b vs a, scores of b)) / 2, averaged over
+ * pairs (MACRO) or weighted by the pair's share of the weight (WEIGHTED).
+ * scikit-learn refuses sample weights for OVO; xent weights the positions.
+ *
+ * Undefined values, never a silent 0: a column without positives or without
+ * negatives has ROC AUC NaN (scikit-learn 1.9 returns NaN with an
+ * UndefinedMetricWarning; older versions raised). AP is NaN for a column
+ * without positives (scikit-learn returns 0 with a warning; flag
+ * XENT_AUC_AP_NO_POSITIVES_IS_ZERO gives its 0) and 1 for a column without
+ * negatives. MACRO and SAMPLES averages propagate NaN; WEIGHTED skips
+ * columns with no positive weight and is NaN when there is none at all
+ * (scikit-learn returns 0). An empty state gives NaN.
+ *
+ * out: one element for an average, (C,) for NONE. error_bound (may be NULL):
+ * 0 in exact mode; in bounded mode the bound described at xent_auc_create
+ * (for an average, the same average of the columns' bounds; for NONE the
+ * largest). Bad combinations (SAMPLES outside multi-label, OVO with AP or
+ * with NONE or MICRO, OVO on a bounded multi-class state created without
+ * XENT_AUC_ONE_VS_ONE, max_fpr < 1 for multi-class, an output of the wrong
+ * size): XENT_ERR_ARGUMENT or XENT_ERR_SHAPE.
+ */
+XENT_API xent_status_t xent_roc_auc(xent_auc_t *state, const xent_auc_options_t *opts,
+                                    const xent_tensor_t *out, double *error_bound);
+XENT_API xent_status_t xent_average_precision(xent_auc_t *state,
+                                              const xent_auc_options_t *opts,
+                                              const xent_tensor_t *out,
+                                              double *error_bound);
+
+/* The column argument of the curve functions for the micro-averaged curve. */
+#define XENT_AUC_MICRO (-1)
+
+/*
+ * The curves of one column (0 for binary; class c one-vs-rest; or
+ * XENT_AUC_MICRO), as scikit-learn returns them. Call once with NULL
+ * outputs to learn *points, then with rank-1 outputs of exactly that many
+ * elements (thresholds: *points for ROC, *points - 1 for PR).
+ *
+ * xent_roc_curve = roc_curve(drop_intermediate): fpr and tpr increasing from
+ * (0, 0) at threshold +inf, then one point per distinct score, highest first
+ * (thresholds decreasing); with drop_intermediate, points collinear with
+ * their neighbours are dropped (scikit-learn's default). fpr is NaN
+ * throughout when there are no negatives, tpr when there are no positives.
+ *
+ * xent_precision_recall_curve = precision_recall_curve(drop_intermediate):
+ * thresholds increasing over the distinct scores; precision[i] and recall[i]
+ * are those of predicting positive for scores >= thresholds[i]; the last
+ * point is (precision 1, recall 0) without a threshold. Precision of an
+ * empty prediction is 0; recall is 1 throughout when there are no positives.
+ *
+ * In bounded mode a point stands for a group and its threshold is the
+ * group's lowest score.
+ */
+XENT_API xent_status_t xent_roc_curve(xent_auc_t *state, int64_t column,
+                                      int drop_intermediate, int64_t *points,
+                                      const xent_tensor_t *fpr,
+                                      const xent_tensor_t *tpr,
+                                      const xent_tensor_t *thresholds);
+XENT_API xent_status_t xent_precision_recall_curve(xent_auc_t *state, int64_t column,
+                                                   int drop_intermediate,
+                                                   int64_t *points,
+                                                   const xent_tensor_t *precision,
+                                                   const xent_tensor_t *recall,
+                                                   const xent_tensor_t *thresholds);
+
+/* ---- log loss and Brier score (scikit-learn) ---- */
+
+/* Pass as eps: clip at the machine epsilon of y_prob's dtype, as
+ * scikit-learn's log_loss does (f64 2^-52, f32 2^-23, f16 2^-10,
+ * bf16 2^-7). */
+#define XENT_LOG_LOSS_EPS_AUTO (-1.0)
+
+/*
+ * Log loss (cross-entropy of probabilities), added per position to a mean
+ * state:
+ *   xent_log_loss_update:        -sum_c y_c log(clip(p_c)) along the class
+ *       axis; y_true either class indices (positions' shape: -log p_y) or
+ *       per-class targets with y_prob's shape (soft labels allowed).
+ *   xent_binary_log_loss_update: -(y log(clip(p)) + (1 - y) log(1 - clip(p)))
+ *       element-wise, p the probability of the positive class, y in [0, 1].
+ * clip(p) = min(max(p, eps), 1 - eps) with 1 - eps rounded to y_prob's dtype
+ * (scikit-learn's clip); eps = 0 means no clip (a true class with p = 0 then
+ * gives +inf). eps must be in [0, 0.5) or XENT_LOG_LOSS_EPS_AUTO.
+ * The logs are taken in double; scikit-learn takes them in y_prob's dtype, so
+ * f32 results differ from it by float32 rounding. Probabilities need not sum
+ * to 1 (scikit-learn warns and does not renormalise either).
+ * Odd inputs: p outside [0, 1] or NaN: XENT_ERR_VALUE; a binary y outside
+ * [0, 1]: XENT_ERR_VALUE; a class index outside [0, C): XENT_ERR_INDEX.
+ */
+XENT_API xent_status_t xent_log_loss_update(xent_mean_state_t *state,
+                                            const xent_tensor_t *y_true,
+                                            const xent_tensor_t *y_prob, double eps,
+                                            const xent_metric_options_t *opts);
+XENT_API xent_status_t xent_binary_log_loss_update(xent_mean_state_t *state,
+                                                   const xent_tensor_t *y_true,
+                                                   const xent_tensor_t *y_prob,
+                                                   double eps,
+                                                   const xent_metric_options_t *opts);
+
+/* Scaling of the multi-class Brier score. */
+typedef enum xent_brier_scale_t {
+  XENT_BRIER_SCALE_AUTO = 0, /* scikit-learn's scale_by_half='auto': halve
+                                when C <= 2                                 */
+  XENT_BRIER_SCALE_ONE = 1,  /* sum over classes (range [0, 2])             */
+  XENT_BRIER_SCALE_HALF = 2  /* half of it (range [0, 1])                   */
+} xent_brier_scale_t;
+
+/*
+ * Brier score, added per position to a mean state:
+ *   xent_brier_score_update:        s * sum_c (y_c - p_c)^2 along the class
+ *       axis (y_true class indices or per-class targets, as log loss), s
+ *       from `scale`;
+ *   xent_binary_brier_score_update: (y - p)^2 element-wise (scikit-learn's
+ *       binary brier_score_loss, which is the two-column sum halved).
+ * Odd inputs as for log loss.
+ */
+XENT_API xent_status_t xent_brier_score_update(xent_mean_state_t *state,
+                                               const xent_tensor_t *y_true,
+                                               const xent_tensor_t *y_prob,
+                                               xent_brier_scale_t scale,
+                                               const xent_metric_options_t *opts);
+XENT_API xent_status_t xent_binary_brier_score_update(xent_mean_state_t *state,
+                                                      const xent_tensor_t *y_true,
+                                                      const xent_tensor_t *y_prob,
+                                                      const xent_metric_options_t *opts);
+
+/* ---- calibration: reliability table, ECE, MCE ---- */
+
+typedef struct xent_calibration_t xent_calibration_t;
+
+typedef enum xent_calibration_kind_t {
+  XENT_CALIBRATION_BINARY = 0,   /* p = P(positive) against y in {0, 1},
+                                    element-wise (scikit-learn's
+                                    calibration_curve)                       */
+  XENT_CALIBRATION_TOP_LABEL = 1 /* confidence = max_c p_c against whether
+                                    argmax_c p_c (first maximum) is the
+                                    label (Guo et al. 2017)                  */
+} xent_calibration_kind_t;
+
+typedef enum xent_bins_t {
+  XENT_BINS_EQUAL_WIDTH = 0, /* edges i / bins (scikit-learn 'uniform')     */
+  XENT_BINS_EQUAL_MASS = 1   /* edges at the quantiles of the confidences
+                                (scikit-learn 'quantile')                   */
+} xent_bins_t;
+
+typedef struct xent_calibration_config_t {
+  xent_calibration_kind_t kind; /* default BINARY                            */
+  int64_t bins;                 /* >= 1; default 10                          */
+  xent_bins_t strategy;         /* default EQUAL_WIDTH                       */
+} xent_calibration_config_t;
+
+XENT_API xent_calibration_config_t xent_calibration_config_default(void);
+
+/*
+ * Calibration state. Each counted position contributes a confidence c in
+ * [0, 1] and an outcome o in {0, 1} (BINARY: c = p, o = y; TOP_LABEL: c =
+ * max p, o = prediction correct) with its weight w.
+ *
+ * Bins follow scikit-learn's calibration_curve: with edges e_0 = 0 < ... <
+ * e_B = 1, a confidence goes to the bin b with e_b < c <= e_{b+1} (c = 0 to
+ * the first bin), i.e. numpy.searchsorted(edges[1:-1], c, side='left').
+ * EQUAL_WIDTH edges are b * (1 / B) (numpy.linspace). EQUAL_MASS edges are
+ * numpy.percentile(c, linspace(0, 100, B + 1)) over the counted positions
+ * (each counted once whatever its weight; equal edges leave bins empty).
+ *
+ * Memory: EQUAL_WIDTH keeps three sums per bin (bounded). EQUAL_MASS must
+ * know every confidence to place its edges, so it keeps one (confidence,
+ * outcome, weight) entry per position: 17 bytes each.
+ *
+ * Per bin: weight W_b, mean confidence conf_b = sum w c / W_b, and
+ * accuracy (fraction of positives for BINARY) acc_b = sum w o / W_b.
+ *   ECE = sum_b (W_b / W) |acc_b - conf_b|   (expected calibration error)
+ *   MCE = max over non-empty bins |acc_b - conf_b|   (maximum)
+ * An empty state gives NaN for both.
+ * Odd inputs: probabilities outside [0, 1] or NaN: XENT_ERR_VALUE; BINARY
+ * labels other than 0/1: XENT_ERR_VALUE; TOP_LABEL class indices outside
+ * [0, C): XENT_ERR_INDEX.
+ */
+XENT_API xent_status_t xent_calibration_create(const xent_calibration_config_t *config,
+                                               xent_calibration_t **state);
+XENT_API xent_status_t xent_calibration_destroy(xent_calibration_t *state);
+XENT_API xent_status_t xent_calibration_reset(xent_calibration_t *state);
+/* BINARY: y_true and y_prob of one shape. TOP_LABEL: y_prob (..., C) with the
+ * class axis opts->axis, y_true class indices. */
+XENT_API xent_status_t xent_calibration_update(xent_calibration_t *state,
+                                               const xent_tensor_t *y_true,
+                                               const xent_tensor_t *y_prob,
+                                               const xent_metric_options_t *opts);
+XENT_API xent_status_t xent_calibration_merge(xent_calibration_t *into,
+                                              const xent_calibration_t *from);
+/* ece and mce may be NULL. */
+XENT_API xent_status_t xent_calibration_error(const xent_calibration_t *state,
+                                              double *ece, double *mce);
+/*
+ * The reliability table: each output (any may be NULL) has `bins` elements.
+ * lower / upper: the bin's edges; weight: W_b; confidence: conf_b; accuracy:
+ * acc_b (NaN for an empty bin). scikit-learn's calibration_curve returns
+ * (accuracy, confidence) of the non-empty bins, in order.
+ */
+XENT_API xent_status_t xent_reliability_table(const xent_calibration_t *state,
+                                              const xent_tensor_t *lower,
+                                              const xent_tensor_t *upper,
+                                              const xent_tensor_t *weight,
+                                              const xent_tensor_t *confidence,
+                                              const xent_tensor_t *accuracy);
+
+/* ------------------------------------------------------------------------ */
 /* Losses on probabilities, focal, regression, segmentation, distillation   */
 /* ------------------------------------------------------------------------ */
 /*
