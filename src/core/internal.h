@@ -68,6 +68,13 @@ xent_status_t xent__check_reduced_shape(const xent_tensor_t *x,
                                         const xent_tensor_t *r,
                                         const char *r_name, int *r_axis);
 
+/* A view of `src` broadcast to `shape` (rank `rank`), aligned from the left
+ * (batch first, as sample weights are): every extent of src equals the
+ * target's or is 1, and missing trailing axes are broadcast (stride 0).
+ * `name` names src in errors. */
+xent_status_t xent__broadcast_left(const xent_tensor_t *src, const char *name, int rank,
+                                   const int64_t *shape, xent_tensor_t *view);
+
 /* Formats a shape as "(2, 3, 4)" into buf; returns buf. */
 const char *xent__shape_str(const xent_tensor_t *t, char *buf, size_t size);
 

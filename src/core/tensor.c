@@ -240,3 +240,25 @@ void xent__scratch_free(xent__scratch *s) {
   if (s->p && s->p != s->stack) free(s->p);
   s->p = NULL;
 }
+
+xent_status_t xent__broadcast_left(const xent_tensor_t *src, const char *name, int rank,
+                                   const int64_t *shape, xent_tensor_t *view) {
+  if (src->rank > rank)
+    return xent__fail(XENT_ERR_SHAPE, "%s has rank %d, more than the %d axes it covers", name,
+                      (int)src->rank, rank);
+  memset(view, 0, sizeof *view);
+  view->data = src->data;
+  view->dtype = src->dtype;
+  view->rank = rank;
+  for (int i = 0; i < rank; i++) {
+    view->shape[i] = shape[i];
+    if (i >= src->rank) continue; /* stride 0 */
+    if (src->shape[i] == shape[i])
+      view->strides[i] = src->strides[i];
+    else if (src->shape[i] != 1)
+      return xent__fail(XENT_ERR_SHAPE,
+                        "%s.shape[%d] = %" PRId64 " cannot broadcast to %" PRId64, name, i,
+                        src->shape[i], shape[i]);
+  }
+  return XENT_OK;
+}

@@ -37,30 +37,6 @@ xent_status_t xent__check_common_options(const xent_ce_options_t *o) {
   return XENT_OK;
 }
 
-/* Left-aligned broadcast of `src` to `shape`: every extent of src equals the
- * target's or is 1; missing trailing axes are broadcast. */
-static xent_status_t broadcast_left(const xent_tensor_t *src, const char *name, int rank,
-                                    const int64_t *shape, xent_tensor_t *view) {
-  if (src->rank > rank)
-    return xent__fail(XENT_ERR_SHAPE, "%s has rank %d, more than the %d axes it weights",
-                      name, (int)src->rank, rank);
-  memset(view, 0, sizeof *view);
-  view->data = src->data;
-  view->dtype = src->dtype;
-  view->rank = rank;
-  for (int i = 0; i < rank; i++) {
-    view->shape[i] = shape[i];
-    if (i >= src->rank) continue; /* stride 0 */
-    if (src->shape[i] == shape[i])
-      view->strides[i] = src->strides[i];
-    else if (src->shape[i] != 1)
-      return xent__fail(XENT_ERR_SHAPE,
-                        "%s.shape[%d] = %" PRId64 " cannot broadcast to %" PRId64, name, i,
-                        src->shape[i], shape[i]);
-  }
-  return XENT_OK;
-}
-
 xent_status_t xent__load_per_class(const xent_tensor_t *t, const char *name,
                                    int64_t classes, int allow_scalar, double *out) {
   XENT__TRY(xent__check_tensor(t, name));
@@ -142,11 +118,11 @@ static xent_status_t plan(frame *f) {
     XENT__TRY(xent__check_tensor(o->sample_weights, "opts->sample_weights"));
     XENT__TRY(xent__require_float(o->sample_weights, "opts->sample_weights"));
     if (s->elementwise) {
-      XENT__TRY(broadcast_left(o->sample_weights, "opts->sample_weights", pred->rank,
+      XENT__TRY(xent__broadcast_left(o->sample_weights, "opts->sample_weights", pred->rank,
                                pred->shape, &f->weight_view));
       weight_axis = ax;
     } else {
-      XENT__TRY(broadcast_left(o->sample_weights, "opts->sample_weights", positions.rank,
+      XENT__TRY(xent__broadcast_left(o->sample_weights, "opts->sample_weights", positions.rank,
                                positions.shape, &f->weight_view));
     }
   }

@@ -16,32 +16,6 @@ xent_metric_options_t xent_metric_options_default(void) {
   return o;
 }
 
-/* Left-aligned broadcast of `src` (named `name`) to `shape` of rank `rank`:
- * each extent of src equals the target's or is 1, missing trailing axes are
- * broadcast. */
-static xent_status_t broadcast_left(const xent_tensor_t *src, const char *name, int rank,
-                                    const int64_t *shape, xent_tensor_t *view) {
-  if (src->rank > rank)
-    return xent__fail(XENT_ERR_SHAPE,
-                      "%s has rank %d, more than the %d axes of the positions it covers",
-                      name, (int)src->rank, rank);
-  memset(view, 0, sizeof *view);
-  view->data = src->data;
-  view->dtype = src->dtype;
-  view->rank = rank;
-  for (int i = 0; i < rank; i++) {
-    view->shape[i] = shape[i];
-    if (i >= src->rank) continue; /* stride 0 */
-    if (src->shape[i] == shape[i])
-      view->strides[i] = src->strides[i];
-    else if (src->shape[i] != 1)
-      return xent__fail(XENT_ERR_SHAPE,
-                        "%s.shape[%d] = %" PRId64 " cannot broadcast to %" PRId64, name,
-                        i, src->shape[i], shape[i]);
-  }
-  return XENT_OK;
-}
-
 /* A rank-0 tensor as a rank-1 tensor of one element. */
 static void at_least_1d(xent_tensor_t *t) {
   if (t->rank == 0) {
@@ -115,7 +89,7 @@ xent_status_t xent__m_plan(xent__m_walk *w, xent__m_layout layout,
   if (o.sample_weights) {
     XENT__TRY(xent__check_tensor(o.sample_weights, "opts->sample_weights"));
     XENT__TRY(xent__require_float(o.sample_weights, "opts->sample_weights"));
-    XENT__TRY(broadcast_left(o.sample_weights, "opts->sample_weights", positions.rank,
+    XENT__TRY(xent__broadcast_left(o.sample_weights, "opts->sample_weights", positions.rank,
                              positions.shape, &w->weight));
     w->has_weight = 1;
   }
@@ -124,7 +98,7 @@ xent_status_t xent__m_plan(xent__m_walk *w, xent__m_layout layout,
     if (o.mask->dtype != XENT_U8)
       return xent__fail(XENT_ERR_DTYPE, "opts->mask has dtype %s; expected u8",
                         xent_dtype_name(o.mask->dtype));
-    XENT__TRY(broadcast_left(o.mask, "opts->mask", positions.rank, positions.shape,
+    XENT__TRY(xent__broadcast_left(o.mask, "opts->mask", positions.rank, positions.shape,
                              &w->mask));
     w->has_mask = 1;
   }
