@@ -81,11 +81,12 @@ extern "C" {
 /* "0.1.0": the version of the library actually linked. */
 XENT_API const char *xent_version(void);
 
-/* The instruction set of the fast kernels in use: "avx512", "avx2" or
- * "scalar" (reference kernels only). Chosen once from the CPU at first use;
- * the environment variable XENT_ISA=scalar|avx2|avx512 caps it (read once),
- * so every variant can be tested on one machine. Every variant meets the
- * accuracy bounds stated below for its function. */
+/* The instruction set of the fast kernels in use: "avx512", "avx2", "neon"
+ * (AArch64) or "scalar" (reference kernels only). Chosen once from the CPU at
+ * first use; the environment variable XENT_ISA=scalar|avx2|avx512 caps it
+ * (read once; on AArch64 only scalar caps it), so every variant can be tested
+ * on one machine. Every variant meets the accuracy bounds stated below for
+ * its function. */
 XENT_API const char *xent_isa(void);
 
 /* ------------------------------------------------------------------------ */

@@ -30,7 +30,7 @@ static const xent_f32_kernels neon = {
     xent_neon_softmax_small_f32, xent_neon_log_softmax_small_f32,
     xent_neon_sparse_ce_small_f32, xent_neon_sigmoid_ce_flat_f32,
     xent_neon_softmax_backward_f32, xent_neon_log_softmax_backward_f32,
-    xent_neon_dense_ce_f32};
+    xent_neon_dense_ce_f32, xent_neon_argmax_f32};
 #endif
 
 enum { ISA_SCALAR = 1, ISA_AVX2 = 2, ISA_AVX512 = 3, ISA_NEON = 4 };

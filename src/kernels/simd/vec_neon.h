@@ -83,6 +83,12 @@ static inline xv xv_getmant(xv a) {
   uint32x4_t bits = vandq_u32(vreinterpretq_u32_f32(a), vdupq_n_u32(0x007fffff));
   return vreinterpretq_f32_u32(vorrq_u32(bits, vdupq_n_u32(0x3f800000)));
 }
+/* index of the first set lane, or -1 */
+static inline int xv_mask_first(xv_mask m) {
+  const uint32_t weights[XV_LEN] = {1, 2, 4, 8};
+  unsigned bits = vaddvq_u32(vandq_u32(m, vld1q_u32(weights)));
+  return bits ? __builtin_ctz(bits) : -1;
+}
 /* number of set lanes */
 static inline int xv_mask_count(xv_mask m) { return (int)vaddvq_u32(vshrq_n_u32(m, 31)); }
 /* the largest lane; the kernels only reduce vectors free of NaN (row_max's
