@@ -43,9 +43,11 @@ test-sanitize: build-asan
 test-install: build
 	sh tests/install/check_install.sh $(BUILD)
 
-# Everything, ending with one line "total: N passed, N failed".
-test: deps build build-asan peers
-	@BUILD=$(BUILD) bash tools/run_tests.sh
+# Everything, ending with one line "total: N passed, N failed": the C suite
+# per x86 variant and under the sanitizers, the NEON variant under qemu, the
+# install check, and the Python binding against the peers.
+test: deps build build-asan peers neon-build
+	@BUILD=$(BUILD) BUILD_AARCH64=$(BUILD_AARCH64) bash tools/run_tests.sh
 
 # The peers' Python environment for the live comparison (cached).
 peers:
@@ -68,6 +70,26 @@ test-python: deps build peers
 bench-auc: build peers
 	$(PEERS_PY) bench/bench_auc.py --build $(BUILD)
 
+# xent against PyTorch, oneDNN, NumPy/SciPy and scikit-learn, measured side by
+# side: one table per dtype and the bar (docs/performance.md); raw outputs and
+# report.md go to $(BUILD)/bench-results. BENCH_QUICK=1: the four smaller shapes
+# only. bench/bench_deps.sh installs the bench-only Debian packages (libdnnl-dev,
+# libjemalloc2) here, so that `make test` does not pay for them.
+.PHONY: bench bench-deps
+bench-deps:
+	@sh bench/bench_deps.sh
+
+$(BUILD)/bench/bench_onednn: bench/bench_onednn.c
+	@mkdir -p $(@D)
+	@if [ -f /usr/include/oneapi/dnnl/dnnl.h ]; then \
+	  echo "cc -o $@"; \
+	  $(CC) -std=c11 -O2 -Wall -Wextra -Wshadow -Wstrict-prototypes -o $@ $< -ldnnl; \
+	else echo "bench_onednn not built: libdnnl-dev is not installed"; fi
+
+bench: deps bench-deps build peers
+	@$(MAKE) --no-print-directory $(BUILD)/bench/bench_onednn
+	python3 bench/report.py --build $(BUILD) --python $(PEERS_PY) $(if $(BENCH_QUICK),--quick)
+
 # The NEON kernels, on an x86-64 machine: the library and the C test suite
 # cross-compiled for AArch64 with Debian's gcc-aarch64-linux-gnu
 # (cmake/aarch64-linux-gnu.cmake), linked statically into $(BUILD_AARCH64)/,
@@ -79,7 +101,7 @@ bench-auc: build peers
 # minute and a half from scratch (packages, build, two runs) on 2 shared cores;
 # not part of `make test`.
 BUILD_AARCH64 ?= build-aarch64
-.PHONY: test-neon neon-deps
+.PHONY: test-neon neon-deps neon-build
 neon-deps:
 	@need=""; for pkg in gcc-aarch64-linux-gnu qemu-user; do \
 	  dpkg -s $$pkg >/dev/null 2>&1 || need="$$need $$pkg"; done; \
@@ -88,11 +110,13 @@ neon-deps:
 	if [ "$$(id -u)" != 0 ]; then echo "error: need root to install:$$need" >&2; exit 1; fi; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need
 
-test-neon: neon-deps
+neon-build: neon-deps
 	@[ -f $(BUILD_AARCH64)/CMakeCache.txt ] || cmake -S . -B $(BUILD_AARCH64) \
 	  -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release \
 	  -DCMAKE_EXE_LINKER_FLAGS=-static -DXENT_BUILD_PYTHON=OFF -DXENT_BUILD_EXAMPLES=OFF
 	cmake --build $(BUILD_AARCH64) -j $(JOBS) --target xent_tests
+
+test-neon: neon-build
 	@log=$(BUILD_AARCH64)/test-neon.log; \
 	echo "== qemu-aarch64, XENT_ISA unset (neon)"; \
 	env -u XENT_ISA qemu-aarch64 ./$(BUILD_AARCH64)/tests/xent_tests > $$log 2>&1; rc=$$?; \

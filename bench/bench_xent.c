@@ -3,7 +3,9 @@
  * operation with 1 thread and with all threads, its effective bandwidth, and
  * the fraction of the memory floor reached, where the floor is measured in
  * the same run by a STREAM-like read (sum) and copy over the same bytes.
- * Output: one tab-separated line per measurement, for bench/report.py.
+ * Output: one tab-separated line per measurement, for bench/report.py; a
+ * shape whose three tensors (input, output, gradient) do not fit in the
+ * available memory is skipped with a "# skipped" line.
  *
  * usage: bench_xent [--quick] [--dtype f32|f64]
  */
@@ -27,11 +29,18 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* Median of `reps` timed runs after one warm-up (which also faults in the
- * pages: outputs are supplied by the caller and reused). */
+ * pages: outputs are supplied by the caller and reused). A slow operation
+ * gets fewer runs, as many as fit in BENCH_BUDGET_S seconds but at least 3,
+ * and a single one when the warm-up alone took longer than that. */
+#define BENCH_BUDGET_S 10.0
 typedef void (*bench_fn)(void *ctx);
 static double median_time(bench_fn fn, void *ctx, int reps) {
-  double t[64];
+  double t[64], start = now();
   fn(ctx);
+  double warm = now() - start;
+  if (warm > BENCH_BUDGET_S) reps = 1;
+  else if (warm * reps > BENCH_BUDGET_S)
+    reps = warm * 3 > BENCH_BUDGET_S ? 3 : (int)(BENCH_BUDGET_S / warm);
   for (int i = 0; i < reps; i++) {
     double t0 = now();
     fn(ctx);
@@ -114,6 +123,42 @@ static void op_ce(problem *p, int with_grad) {
 }
 static void op_ce_fwd(void *c) { op_ce(c, 0); }
 static void op_ce_fwd_bwd(void *c) { op_ce(c, 1); }
+/* Multi-label sigmoid CE, loss and gradient, with PyTorch's "mean" of
+ * binary_cross_entropy_with_logits (per element, divided by their number).
+ * The targets are in y (filled by fill_targets before it is timed). */
+static void op_sigmoid_ce_fwd_bwd(void *c) {
+  problem *p = c;
+  xent_tensor_t x = xent_tensor_2d(p->x, p->dtype, p->rows, p->cols);
+  xent_tensor_t t = xent_tensor_2d(p->y, p->dtype, p->rows, p->cols);
+  xent_tensor_t g = xent_tensor_2d(p->g, p->dtype, p->rows, p->cols);
+  xent_tensor_t loss = xent_tensor_1d(&p->loss, XENT_F64, 1);
+  xent_ce_options_t opts = xent_ce_options_default();
+  opts.reduction = XENT_REDUCTION_SUM_OVER_BATCH_SIZE;
+  if (xent_sigmoid_cross_entropy(&x, &t, &opts, &loss, &g)) abort();
+}
+/* Multi-label 0/1 targets, each 1 with probability 1/8. */
+static void fill_targets(problem *p) {
+  size_t n = (size_t)(p->rows * p->cols);
+  uint64_t z = 54321;
+  for (size_t i = 0; i < n; i++) {
+    z = z * 6364136223846793005ull + 1442695040888963407ull;
+    double v = (z >> 61) == 0 ? 1.0 : 0.0;
+    if (p->dtype == XENT_F32) ((float *)p->y)[i] = (float)v;
+    else ((double *)p->y)[i] = v;
+  }
+}
+
+/* MemAvailable from /proc/meminfo, in bytes; 0 when unknown. */
+static double mem_available(void) {
+  FILE *f = fopen("/proc/meminfo", "r");
+  char line[256];
+  double kb = 0;
+  if (!f) return 0;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
+  fclose(f);
+  return kb * 1024;
+}
 
 int main(int argc, char **argv) {
   int quick = 0;
@@ -131,6 +176,16 @@ int main(int argc, char **argv) {
   for (int s = 0; s < nshapes; s++) {
     problem p = {shapes[s][0], shapes[s][1], dtype, NULL, NULL, NULL, NULL, 0};
     size_t n = (size_t)(p.rows * p.cols), bytes = n * esize;
+    char shape[64];
+    snprintf(shape, sizeof shape, "%lldx%lld", (long long)p.rows, (long long)p.cols);
+    /* x, y and g must stay in memory: a shape that does not fit is skipped */
+    double avail = mem_available();
+    if (avail > 0 && 3.0 * (double)bytes > 0.8 * avail) {
+      printf("# skipped\t%s\tneeds %.1f GB, %.1f GB available\n", shape, 3e-9 * (double)bytes,
+             1e-9 * avail);
+      fflush(stdout);
+      continue;
+    }
     p.x = malloc(bytes), p.y = malloc(bytes), p.g = malloc(bytes);
     p.labels = malloc((size_t)p.rows * sizeof(int64_t));
     uint64_t z = 12345;
@@ -142,8 +197,6 @@ int main(int argc, char **argv) {
     }
     for (int64_t r = 0; r < p.rows; r++) p.labels[r] = r % p.cols;
     int reps = bytes > (256u << 20) ? 5 : 15;
-    char shape[64];
-    snprintf(shape, sizeof shape, "%lldx%lld", (long long)p.rows, (long long)p.cols);
     int thread_counts[2] = {1, all};
     for (int tc = 0; tc < (all > 1 ? 2 : 1); tc++) {
       int threads = thread_counts[tc];
@@ -153,13 +206,17 @@ int main(int argc, char **argv) {
       double t_read = median_time(stream_fn, &sb, reps);
       sb.copy = 1;
       double t_copy = median_time(stream_fn, &sb, reps);
-      struct { const char *name; bench_fn fn; int writes; } ops[] = {
-          {"softmax", op_softmax, 1}, {"log_softmax", op_log_softmax, 1},
-          {"sparse_ce_fwd", op_ce_fwd, 0}, {"sparse_ce_fwd_bwd", op_ce_fwd_bwd, 1}};
-      for (int o = 0; o < 4; o++) {
+      /* reads: tensors read (x, and the targets for sigmoid CE); writes: 0 or 1 */
+      struct { const char *name; bench_fn fn; int reads, writes; } ops[] = {
+          {"softmax", op_softmax, 1, 1}, {"log_softmax", op_log_softmax, 1, 1},
+          {"sparse_ce_fwd", op_ce_fwd, 1, 0}, {"sparse_ce_fwd_bwd", op_ce_fwd_bwd, 1, 1},
+          {"sigmoid_ce_fwd_bwd", op_sigmoid_ce_fwd_bwd, 2, 1}};
+      for (int o = 0; o < 5; o++) {
+        if (ops[o].fn == op_sigmoid_ce_fwd_bwd) fill_targets(&p);
         double t = median_time(ops[o].fn, &p, reps);
-        double moved = (double)bytes * (ops[o].writes ? 2 : 1);
-        double floor_t = ops[o].writes ? t_copy : t_read;
+        double moved = (double)bytes * (ops[o].reads + ops[o].writes);
+        /* the floor: a copy per tensor written, a read per other tensor read */
+        double floor_t = ops[o].writes * t_copy + (ops[o].reads - ops[o].writes) * t_read;
         printf("%s\t%s\t%d\t%.3f\t%.1f\t%.3f\t%.2f\n", shape, ops[o].name, threads, 1e3 * t,
                moved / t / 1e9, 1e3 * floor_t, floor_t / t);
         fflush(stdout);

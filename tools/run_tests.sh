@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, as `make test` runs it: the C suite once per kernel
-# variant, again under ASan/UBSan, the install check, and the Python binding's
-# live comparison with the peers. Prints one summary line at the end:
+# The whole test suite, as `make test` runs it: the C suite once per x86
+# kernel variant, again under ASan/UBSan, on AArch64 under qemu (the NEON
+# kernels and the reference ones), the install check, and the Python
+# binding's live comparison with the peers. Prints one summary line at the end:
 #   total: N passed, N failed
 # and exits non-zero if anything failed.
 set -uo pipefail
@@ -46,6 +47,14 @@ for isa in $ISAS; do
   suite "C suite, XENT_ISA=$isa" env XENT_ISA="$isa" "./$BUILD/tests/xent_tests"
 done
 suite "C suite under ASan + UBSan" "./$BUILD-asan/tests/xent_tests"
+if [ "${XENT_SKIP_NEON:-0}" != 1 ]; then
+  A64=${BUILD_AARCH64:-build-aarch64}
+  # the NEON run must really use the NEON kernels
+  suite "C suite on AArch64 under qemu, NEON kernels" sh -c \
+    "env -u XENT_ISA qemu-aarch64 ./$A64/tests/xent_tests > $A64/neon.log 2>&1; rc=\$?; cat $A64/neon.log;
+     grep -q '^  kernels neon:' $A64/neon.log || { echo 'error: the NEON kernels were not used'; exit 1; }; exit \$rc"
+  suite "C suite on AArch64 under qemu, XENT_ISA=scalar" env XENT_ISA=scalar qemu-aarch64 "./$A64/tests/xent_tests"
+fi
 suite "install check" sh -c "sh tests/install/check_install.sh $BUILD && echo '1 passed, 0 failed'"
 if [ "${XENT_SKIP_PYTHON:-0}" != 1 ]; then
   suite "Python binding against the peers" env PYTHONPATH="$PWD/$BUILD/python" \
