@@ -155,6 +155,10 @@ void xent__rows_seek(xent__rows *it, int64_t r);
 
 /* ---- threads (parallel.c) ---- */
 
+/* Outputs larger than this (about the last-level cache) are written with
+ * non-temporal stores by the fast kernels that offer it. */
+#define XENT__STREAM_BYTES ((int64_t)32 << 20)
+
 /* Below this many elements of work a call runs on the calling thread. */
 #define XENT__PARALLEL_MIN_WORK (1 << 18)
 

@@ -300,7 +300,8 @@ typedef struct {
   xent__rows rows; /* at row 0; each task copies and seeks it */
   int64_t rows_per_task;
   double *partial;
-  int (*fast)(const float *, int64_t, float *, double, int64_t, double *);
+  int (*fast)(const float *, int64_t, float *, double, int64_t, double *, int);
+  int stream; /* gradients too large for the caches: non-temporal stores */
   unsigned (*small)(const float *, const int32_t *, float *, const float *, int64_t, double *);
   int block;
   int plain;     /* see sweep_small_task */
@@ -535,11 +536,11 @@ static void sweep_task(void *ctx, int64_t task) {
       float *pg = s->grad ? (float *)it.ptr[T_GRAD] : NULL;
       int done;
       if (direct) {
-        done = j->fast(px, label, pg, gscale, n, &row_loss);
+        done = j->fast(px, label, pg, gscale, n, &row_loss, j->stream);
       } else {
         float *fx = (float *)work, *fg = fx + room; /* work has room for 2n floats */
         for (int64_t c = 0; c < n; c++) fx[c] = px[c * it.row_stride[T_PRED]];
-        done = j->fast(fx, label, pg ? fg : NULL, gscale, n, &row_loss);
+        done = j->fast(fx, label, pg ? fg : NULL, gscale, n, &row_loss, 0);
         for (int64_t c = 0; done && pg && c < n; c++) pg[c * it.row_stride[T_GRAD]] = fg[c];
       }
       if (done) {
@@ -698,6 +699,7 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   j.block = s->small_block;
   j.plain = is_plain(f, &j.rows);
   j.flat_rows = flat_kernel_applies(f);
+  j.stream = s->grad && j.rows.count * f->classes * (int64_t)sizeof(float) > XENT__STREAM_BYTES;
   j.dense = s->fast_dense_f32 && s->target_kind == XENT__TARGET_DENSE && !s->elementwise &&
                     s->pred->dtype == XENT_F32 && s->target->dtype == XENT_F32 &&
                     (!s->grad || s->grad->dtype == XENT_F32)

@@ -14,7 +14,7 @@ typedef void (*row_op)(const double *a, const double *b, double scalar,
 
 /* A fast kernel for contiguous f32 rows (NULL when there is none); returns 0
  * for rows it leaves to the reference kernel. */
-typedef int (*fast_row_op)(const float *x, float *y, int64_t n);
+typedef int (*fast_row_op)(const float *x, float *y, int64_t n, int stream);
 
 /* The same for a block of rows with few classes (kernels.h); returns the
  * lanes it leaves to the reference kernel. */
@@ -56,7 +56,8 @@ typedef struct {
   fast_row_op fast;
   fast_small_op small;
   fast_row2_op fast2;
-  int block; /* rows per small call */
+  int block;  /* rows per small call */
+  int stream; /* outputs too large for the caches: non-temporal stores */
   int64_t rows_per_task;
   atomic_int failed; /* scratch allocation failed in a task */
 } axis_job;
@@ -173,7 +174,8 @@ static void axis_task(void *ctx, int64_t task) {
   }
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);
-    if (j->fast && direct && j->fast((const float *)it.ptr[0], (float *)it.ptr[1], n)) continue;
+    if (j->fast && direct && j->fast((const float *)it.ptr[0], (float *)it.ptr[1], n, j->stream))
+      continue;
     if (!sa.p && (xent__scratch_get(&sa, n, "") || xent__scratch_get(&sb, n, ""))) {
       atomic_store(&j->failed, 1);
       break;
@@ -182,7 +184,7 @@ static void axis_task(void *ctx, int64_t task) {
       float *fx = (float *)sb.p, *fy = fx + n; /* sb has room for 2n floats */
       const float *src = (const float *)it.ptr[0];
       for (int64_t i = 0; i < n; i++) fx[i] = src[i * it.row_stride[0]];
-      if (j->fast(fx, fy, n)) {
+      if (j->fast(fx, fy, n, 0)) {
         float *dst = (float *)it.ptr[1];
         for (int64_t i = 0; i < n; i++) dst[i * it.row_stride[1]] = fy[i];
         continue;
@@ -244,6 +246,7 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
   job.small = f32 && small && job.rows.length <= XENT_SMALL_C ? small : NULL;
   job.block = block;
   job.fast2 = f32 && fast2 && b && b->dtype == XENT_F32 ? fast2 : NULL;
+  job.stream = job.rows.count * job.rows.length * (int64_t)sizeof(float) > XENT__STREAM_BYTES;
   job.rows_per_task = xent__rows_per_task(job.rows.length);
   atomic_init(&job.failed, 0);
   int64_t ntasks = (job.rows.count + job.rows_per_task - 1) / job.rows_per_task;

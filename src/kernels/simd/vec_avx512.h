@@ -58,6 +58,11 @@ static inline xv xv_getexp(xv a) { return _mm512_getexp_ps(a); }
 static inline xv xv_getmant(xv a) { return _mm512_getmant_ps(a, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src); }
 /* index of the first set lane, or -1 */
 static inline int xv_mask_first(xv_mask m) { return m ? __builtin_ctz((unsigned)m) : -1; }
+/* Non-temporal store (p aligned to 64 bytes): the line goes to memory without
+ * being read first; xv_stream_fence() orders such stores before returning. */
+static inline void xv_stream(float *p, xv v) { _mm512_stream_ps(p, v); }
+static inline void xv_stream_fence(void) { _mm_sfence(); }
+#define XV_ALIGN 64
 /* number of set lanes */
 static inline int xv_mask_count(xv_mask m) { return __builtin_popcount((unsigned)m); }
 static inline float xv_hmax(xv v) { return _mm512_reduce_max_ps(v); }

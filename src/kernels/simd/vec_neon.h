@@ -89,6 +89,10 @@ static inline int xv_mask_first(xv_mask m) {
   unsigned bits = vaddvq_u32(vandq_u32(m, vld1q_u32(weights)));
   return bits ? __builtin_ctz(bits) : -1;
 }
+/* No non-temporal store is used on NEON: a plain store. */
+static inline void xv_stream(float *p, xv v) { vst1q_f32(p, v); }
+static inline void xv_stream_fence(void) {}
+#define XV_ALIGN 16
 /* number of set lanes */
 static inline int xv_mask_count(xv_mask m) { return (int)vaddvq_u32(vshrq_n_u32(m, 31)); }
 /* the largest lane; the kernels only reduce vectors free of NaN (row_max's
