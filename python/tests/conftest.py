@@ -135,6 +135,6 @@ def pytest_terminal_summary(terminalreporter):
         for (what, dtype), used in sorted(_BUDGET_USED.items()):
             tr.write_line("  %-58s %-8s %6.3f" % (what, dtype, used))
     if PEER_NOTES:
-        tr.section("peers' errors where xent is checked against mpmath")
+        tr.section("peers' values where xent is checked against mpmath or its documented value")
         for line in PEER_NOTES:
             tr.write_line("  " + line)

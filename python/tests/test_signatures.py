@@ -11,15 +11,30 @@ IMPLEMENTED = {
               "sparse_softmax_cross_entropy_with_logits",
               "sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits"],
     "tf.compat.v1.losses": ["softmax_cross_entropy", "sparse_softmax_cross_entropy",
-                            "sigmoid_cross_entropy"],
+                            "sigmoid_cross_entropy", "log_loss", "mean_pairwise_squared_error",
+                            "mean_squared_error", "absolute_difference", "huber_loss"],
     "keras.losses": ["categorical_crossentropy", "sparse_categorical_crossentropy",
-                     "binary_crossentropy"],
+                     "binary_crossentropy", "binary_focal_crossentropy",
+                     "categorical_focal_crossentropy", "mean_squared_error",
+                     "mean_absolute_error", "huber", "kl_divergence", "dice", "tversky"],
     "keras.losses.classes": ["CategoricalCrossentropy", "SparseCategoricalCrossentropy",
-                             "BinaryCrossentropy"],
+                             "BinaryCrossentropy", "BinaryFocalCrossentropy",
+                             "CategoricalFocalCrossentropy", "MeanSquaredError",
+                             "MeanAbsoluteError", "Huber", "KLDivergence", "Dice", "Tversky"],
     "keras.metrics": ["categorical_crossentropy", "sparse_categorical_crossentropy",
-                      "binary_crossentropy"],
+                      "binary_crossentropy", "binary_focal_crossentropy",
+                      "categorical_focal_crossentropy", "mean_squared_error",
+                      "mean_absolute_error", "huber", "kl_divergence", "binary_accuracy",
+                      "categorical_accuracy", "sparse_categorical_accuracy",
+                      "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"],
     "torch.nn.functional": ["softmax", "log_softmax", "sigmoid", "cross_entropy",
-                            "binary_cross_entropy_with_logits"],
+                            "binary_cross_entropy_with_logits", "nll_loss",
+                            "binary_cross_entropy", "mse_loss", "l1_loss", "huber_loss",
+                            "smooth_l1_loss", "kl_div"],
+    "sklearn.metrics": ["roc_auc_score", "average_precision_score", "roc_curve",
+                        "precision_recall_curve", "precision_recall_fscore_support",
+                        "f1_score", "accuracy_score", "confusion_matrix", "log_loss",
+                        "brier_score_loss", "top_k_accuracy_score"],
 }
 
 
@@ -31,6 +46,7 @@ def _ours(space):
         "keras.losses.classes": compat.keras.losses,
         "keras.metrics": compat.keras.metrics,
         "torch.nn.functional": compat.torch.nn.functional,
+        "sklearn.metrics": compat.sklearn.metrics,
     }[space]
 
 
@@ -42,12 +58,13 @@ def _theirs(space, tf, keras, torch):
         "keras.losses.classes": keras.losses,
         "keras.metrics": keras.metrics,
         "torch.nn.functional": torch.nn.functional,
+        "sklearn.metrics": __import__("sklearn.metrics").metrics,
     }[space]
 
 
 def _params(f):
     sig = inspect.signature(f.__init__ if inspect.isclass(f) else f)
-    return [(p.name, p.default) for p in sig.parameters.values() if p.name != "self"]
+    return [(p.name, p.default, p.kind) for p in sig.parameters.values() if p.name != "self"]
 
 
 @pytest.mark.parametrize("space,name", [(s, n) for s, ns in IMPLEMENTED.items() for n in ns])
@@ -65,30 +82,33 @@ def test_torch_modules_take_torch_arguments(torch):
     assert _params(xt.cross_entropy) == _params(torch.nn.functional.cross_entropy)
 
 
+# Names the C library has no function for (yet): present with the peer's
+# name, raising NotImplementedError that says what is missing.
 PENDING = [
-    (compat.tf.losses.log_loss, ()),
-    (compat.tf.losses.mean_pairwise_squared_error, ()),
-    (compat.keras.losses.dice, ()),
-    (compat.keras.metrics.top_k_categorical_accuracy, ()),
-    (compat.torch.nn.functional.nll_loss, ()),
-    (compat.torch.nn.functional.kl_div, ()),
-    (compat.sklearn.metrics.roc_auc_score, ()),
-    (compat.sklearn.metrics.average_precision_score, ()),
+    (compat.tf.losses.hinge_loss, ()),
+    (compat.tf.losses.cosine_distance, ()),
+    (compat.keras.losses.poisson, ()),
+    (compat.keras.losses.hinge, ()),
+    (compat.keras.losses.squared_hinge, ()),
+    (compat.keras.losses.categorical_hinge, ()),
 ]
 
 
 @pytest.mark.parametrize("fn,args", PENDING)
 def test_pending_names_raise_not_implemented(fn, args):
-    with pytest.raises(NotImplementedError, match="not implemented yet"):
+    with pytest.raises(NotImplementedError, match="not implemented yet: it needs"):
         fn(*args)
 
 
-def test_probability_inputs_are_not_implemented_yet():
-    import numpy as np
-
-    for f in (compat.keras.losses.categorical_crossentropy,
-              compat.keras.losses.binary_crossentropy):
-        with pytest.raises(NotImplementedError, match="from_logits=True"):
-            f(np.eye(2), np.eye(2))
-    with pytest.raises(NotImplementedError, match="from_logits=True"):
-        compat.keras.losses.sparse_categorical_crossentropy(np.arange(2), np.eye(2))
+def test_every_exported_name_is_implemented_or_pending():
+    pending = {fn for fn, _ in PENDING}
+    spaces = {"tf.compat.v1.losses": compat.tf.losses, "keras.losses": compat.keras.losses,
+              "keras.metrics": compat.keras.metrics,
+              "torch.nn.functional": compat.torch.nn.functional,
+              "sklearn.metrics": compat.sklearn.metrics, "tf.nn": compat.tf.nn}
+    for space, module in spaces.items():
+        names = set(IMPLEMENTED.get(space, [])) | set(IMPLEMENTED.get(space + ".classes", []))
+        for name in module.__all__:
+            obj = getattr(module, name)
+            assert name in names or obj in pending or name in (
+                "Reduction", "Loss", "UndefinedMetricWarning"), "%s.%s" % (space, name)

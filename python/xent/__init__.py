@@ -10,6 +10,20 @@ Native API (the C library's functions, see include/xent.h for the maths):
     argmax, one_hot
     softmax_cross_entropy, sparse_softmax_cross_entropy, sigmoid_cross_entropy
 
+  losses (the xent_ce_options_t fields as keywords, plus each params struct's):
+    binary_cross_entropy, categorical_cross_entropy,         on probabilities
+    sparse_categorical_cross_entropy, nll_loss
+    binary_focal_cross_entropy, categorical_focal_cross_entropy
+    mean_squared_error, mean_absolute_error, huber_loss, mean_pairwise_squared_error
+    dice_loss, tversky_loss, kl_divergence, distillation_loss
+
+  metrics (one update of a fresh state, then its result):
+    accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy,
+    log_loss, binary_log_loss, brier_score, binary_brier_score
+    confusion_matrix, multilabel_confusion_matrix, precision_recall_fscore
+    roc_auc, average_precision, roc_curve, precision_recall_curve
+
 Arrays in: NumPy arrays, anything with the buffer protocol, anything with
 ``__dlpack__`` on the CPU (PyTorch, JAX, TensorFlow), read in place, strided
 views included. Arrays out: NumPy arrays, or the ``out=`` array you pass.
@@ -53,6 +67,37 @@ from ._xent import (  # noqa: F401  (re-exported)
     softmax_cross_entropy,
     sparse_softmax_cross_entropy,
     sigmoid_cross_entropy,
+    binary_cross_entropy,
+    categorical_cross_entropy,
+    sparse_categorical_cross_entropy,
+    nll_loss,
+    binary_focal_cross_entropy,
+    categorical_focal_cross_entropy,
+    mean_squared_error,
+    mean_absolute_error,
+    huber_loss,
+    mean_pairwise_squared_error,
+    dice_loss,
+    tversky_loss,
+    kl_divergence,
+    distillation_loss,
+    accuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    sparse_categorical_accuracy,
+    top_k_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+    log_loss,
+    binary_log_loss,
+    brier_score,
+    binary_brier_score,
+    confusion_matrix,
+    multilabel_confusion_matrix,
+    precision_recall_fscore,
+    roc_auc,
+    average_precision,
+    roc_curve,
+    precision_recall_curve,
     describe,
     REDUCTION_NONE,
     REDUCTION_SUM,
@@ -64,6 +109,10 @@ from ._xent import (  # noqa: F401  (re-exported)
     CE_TF_GRADIENT,
     CE_MEAN_OVER_CLASSES,
     MAX_RANK,
+    MPSE_TF_EAGER_COUNT,
+    AUC_ONE_VS_ONE,
+    AUC_AP_NO_POSITIVES_IS_ZERO,
+    AUC_MICRO,
 )
 
 __version__ = _xent.version()
@@ -75,6 +124,15 @@ __all__ = [
     "sigmoid_backward", "log_sigmoid_backward", "softplus_backward", "logit_backward",
     "argmax", "one_hot",
     "softmax_cross_entropy", "sparse_softmax_cross_entropy", "sigmoid_cross_entropy",
+    "binary_cross_entropy", "categorical_cross_entropy", "sparse_categorical_cross_entropy",
+    "nll_loss", "binary_focal_cross_entropy", "categorical_focal_cross_entropy",
+    "mean_squared_error", "mean_absolute_error", "huber_loss", "mean_pairwise_squared_error",
+    "dice_loss", "tversky_loss", "kl_divergence", "distillation_loss",
+    "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "log_loss",
+    "binary_log_loss", "brier_score", "binary_brier_score", "confusion_matrix",
+    "multilabel_confusion_matrix", "precision_recall_fscore", "roc_auc", "average_precision",
+    "roc_curve", "precision_recall_curve",
     "describe", "compat", "torch",
 ]
 

@@ -81,6 +81,33 @@ def per_class(w, logits):
         "a per-element pos_weight is not supported" % (w.shape, classes))
 
 
+def cast_like(x, ref):
+    """x in the float dtype of ref (as Keras casts y_true to y_pred's dtype):
+    x itself, read in place, when it has that dtype already."""
+    name = float_name(ref)
+    if dtype_name(x) == name:
+        return arg(x)
+    return as_numpy(x).astype(name)
+
+
+def same_rank(x1, x2, expand_rank_1=True):
+    """keras's squeeze_or_expand_to_same_rank: when the ranks differ by one and
+    the longer one ends in an axis of length 1, that axis is squeezed (or the
+    rank-1 one expanded). Returns views (or the arguments themselves)."""
+    r1, r2 = ndim(x1), ndim(x2)
+    if r1 == r2 + 1 and shape(x1)[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            x2 = as_numpy(x2)[..., None]
+        else:
+            x1 = as_numpy(x1)[..., 0]
+    elif r2 == r1 + 1 and shape(x2)[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            x1 = as_numpy(x1)[..., None]
+        else:
+            x2 = as_numpy(x2)[..., 0]
+    return x1, x2
+
+
 def pending(name, what, issue="the loss and metric issues"):
     """A stub for `name`, which needs `what` from the C library (coming with
     `issue`): raises NotImplementedError with that message."""
@@ -97,10 +124,4 @@ def pending(name, what, issue="the loss and metric issues"):
     return stub
 
 
-def only_from_logits(name):
-    """The message for a probability-input call (from_logits=False)."""
-    return NotImplementedError(
-        "%s(from_logits=False) takes probabilities, which needs xent's probability "
-        "losses (not in the C library yet); pass logits with from_logits=True" % name
-    )
 

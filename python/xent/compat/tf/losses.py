@@ -81,21 +81,72 @@ def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, label_smoothi
         sample_weights=_weights(weights, _util.shape(logits), logits))
 
 
-log_loss = _util.pending("tf.compat.v1.losses.log_loss", "log loss on probabilities")
-mean_pairwise_squared_error = _util.pending(
-    "tf.compat.v1.losses.mean_pairwise_squared_error", "the pairwise squared error")
-mean_squared_error = _util.pending("tf.compat.v1.losses.mean_squared_error",
-                                   "the squared error")
-absolute_difference = _util.pending("tf.compat.v1.losses.absolute_difference",
-                                    "the absolute error")
+def _pointwise(fn, labels, predictions, weights, reduction, **kwargs):
+    Reduction.validate(reduction)
+    if _util.shape(labels) != _util.shape(predictions):
+        raise ValueError("Shapes %s and %s are incompatible"
+                         % (_util.shape(labels), _util.shape(predictions)))
+    labels = _util.cast_like(labels, predictions)
+    return fn(_arg(predictions), labels, axis=-1, reduction=_NATIVE[reduction],
+              sample_weights=_weights(weights, _util.shape(predictions), predictions), **kwargs)
+
+
+def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None,
+             loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    # -y log(p + eps) - (1 - y) log(1 - p + eps), element-wise
+    return _pointwise(_xent.binary_cross_entropy, labels, predictions, weights, reduction,
+                      mode="tf_v1", eps=float(epsilon))
+
+
+def mean_squared_error(labels, predictions, weights=1.0, scope=None,
+                       loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    return _pointwise(_xent.mean_squared_error, labels, predictions, weights, reduction)
+
+
+def absolute_difference(labels, predictions, weights=1.0, scope=None,
+                        loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    return _pointwise(_xent.mean_absolute_error, labels, predictions, weights, reduction)
+
+
+def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None,
+               loss_collection="losses", reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    return _pointwise(_xent.huber_loss, labels, predictions, weights, reduction,
+                      delta=float(delta))
+
+
+def mean_pairwise_squared_error(labels, predictions, weights=1.0, scope=None,
+                                loss_collection="losses"):
+    """The sum over the batch of each sample's mean squared pairwise difference
+    (pairs within a sample). Weights: a scalar, or of labels' rank with each
+    extent 1 or equal (TensorFlow's assert_broadcastable). A nonzero scalar
+    weight makes TensorFlow count each sample's elements as those of the whole
+    batch (its _num_present shortcut, taken for a Python float weight and, in
+    eager mode, for any scalar): reproduced here with MPSE_TF_EAGER_COUNT, as
+    these functions run eagerly."""
+    if _util.shape(labels) != _util.shape(predictions):
+        raise ValueError("Shapes %s and %s are incompatible"
+                         % (_util.shape(labels), _util.shape(predictions)))
+    w = _util.as_numpy(weights)
+    if w.dtype.kind != "f":
+        w = w.astype(_util.float_name(predictions))
+    flags = 0
+    if w.ndim == 0 and w != 0:
+        flags = _xent.MPSE_TF_EAGER_COUNT
+    elif w.ndim and w.ndim != _util.ndim(predictions):
+        raise ValueError("weights can not be broadcast to values: weights of shape %s, "
+                         "values of shape %s" % (w.shape, _util.shape(predictions)))
+    return _xent.mean_pairwise_squared_error(
+        _arg(predictions), _util.cast_like(labels, predictions), reduction="sum",
+        sample_weights=w, flags=flags)
+
+
 hinge_loss = _util.pending("tf.compat.v1.losses.hinge_loss", "the hinge loss")
-huber_loss = _util.pending("tf.compat.v1.losses.huber_loss", "the Huber loss")
 cosine_distance = _util.pending("tf.compat.v1.losses.cosine_distance",
                                 "the cosine distance")
 
 __all__ = [
     "Reduction", "softmax_cross_entropy", "sparse_softmax_cross_entropy",
     "sigmoid_cross_entropy", "log_loss", "mean_pairwise_squared_error",
-    "mean_squared_error", "absolute_difference", "hinge_loss", "huber_loss",
+    "mean_squared_error", "absolute_difference", "huber_loss", "hinge_loss",
     "cosine_distance",
 ]

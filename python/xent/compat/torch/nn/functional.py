@@ -7,6 +7,8 @@ xent.torch wraps the same argument mapping in a torch.autograd.Function.
 """
 import warnings
 
+import numpy as np
+
 from ... import _util
 from .... import _xent
 
@@ -107,14 +109,130 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _xent.sigmoid_cross_entropy(x, t, **kwargs)
 
 
-nll_loss = _util.pending("torch.nn.functional.nll_loss", "the loss on log-probabilities")
-binary_cross_entropy = _util.pending("torch.nn.functional.binary_cross_entropy",
-                                     "binary cross-entropy on probabilities")
-mse_loss = _util.pending("torch.nn.functional.mse_loss", "the squared error")
-l1_loss = _util.pending("torch.nn.functional.l1_loss", "the absolute error")
-kl_div = _util.pending("torch.nn.functional.kl_div", "the KL divergence")
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    return _xent.nll_loss(_arg(input), _arg(target), axis=1 if _util.ndim(input) >= 2 else 0,
+                          reduction=reduction, empty="nan", ignore_index=int(ignore_index),
+                          class_weights=_arg(weight))
+
+
+def _same_size(input, target):
+    if _util.shape(target) != _util.shape(input):
+        raise ValueError(
+            "Using a target size ({}) that is different to the input size ({}) is deprecated. "
+            "Please ensure they have the same size.".format(_size(target), _size(input)))
+
+
+def _size(x):
+    return "torch.Size(%s)" % list(_util.shape(x))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _same_size(input, target)
+    kwargs = dict(mode="torch", axis=-1, empty="nan",
+                  reduction={"mean": "sum_over_batch_size"}.get(reduction, reduction))
+    if weight is not None:
+        # torch expands weight to the target's size (NumPy's broadcasting)
+        kwargs["sample_weights"] = _util.float_weights(weight, _util.shape(input),
+                                                       _util.float_name(input))
+    return _elementwise(_xent.binary_cross_entropy, _arg(input), _arg(target), **kwargs)
+
+
+def _elementwise(fn, x, t, **kwargs):
+    """fn on element-wise losses; a 0-d input is viewed as (1,) (xent's
+    element-wise losses need an axis) and its 'none' loss given back 0-d."""
+    if _util.ndim(x) > 0:
+        return fn(x, t, **kwargs)
+    x, t = _util.as_numpy(x).reshape(1), _util.as_numpy(t).reshape(1)
+    if "sample_weights" in kwargs:
+        kwargs["sample_weights"] = kwargs["sample_weights"].reshape(1)
+    out = fn(x, t, **kwargs)
+    return out.reshape(()) if kwargs.get("reduction") == "none" else out
+
+
+def _broadcast(input, target, stacklevel=4):
+    """torch broadcasts input and target of different sizes, with a warning."""
+    if _util.shape(target) == _util.shape(input):
+        return _arg(input), _arg(target)
+    warnings.warn(
+        "Using a target size ({}) that is different to the input size ({}). "
+        "This will likely lead to incorrect results due to broadcasting. "
+        "Please ensure they have the same size.".format(_size(target), _size(input)),
+        stacklevel=stacklevel)
+    return tuple(np.broadcast_arrays(_util.as_numpy(input), _util.as_numpy(target)))
+
+
+def _pointwise(fn, input, target, reduction, **kwargs):
+    _check_reduction(reduction)
+    x, t = _broadcast(input, target)
+    return _elementwise(fn, x, t, empty="nan",
+                        reduction={"mean": "sum_over_batch_size"}.get(reduction, reduction),
+                        **kwargs)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    return _pointwise(_xent.mean_squared_error, input, target, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    return _pointwise(_xent.mean_absolute_error, input, target, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    return _pointwise(_xent.huber_loss, input, target, reduction, delta=float(delta))
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0:
+        return _pointwise(_xent.mean_absolute_error, input, target, reduction)
+    # smooth_l1(beta) = huber(delta=beta) / beta
+    loss = _pointwise(_xent.huber_loss, input, target, reduction, delta=float(beta))
+    return (loss / np.asarray(beta, loss.dtype)).astype(loss.dtype, copy=False)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """torch's pointwise target * (log(target) - input), computed as xent's KL
+    divergence of p = exp(input) (in float64) from the target, each element its
+    own position. Defined here for log-probabilities (input <= 0) and targets
+    in [0, 1] (log_target: <= 0); other values raise ValueError (xent's
+    divergence clips probabilities to [0, 1])."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.", stacklevel=2)
+    if reduction not in ("none", "mean", "sum", "batchmean"):
+        raise ValueError("%s is not a valid value for reduction" % reduction)
+    x, t = (_util.as_numpy(a) for a in _broadcast(input, target))
+    out_dtype = _util.float_name(input)
+    if (x > 0).any() or ((t > 0).any() if log_target else ((t < 0) | (t > 1)).any()):
+        raise ValueError(
+            "xent's kl_div takes log-probabilities (input <= 0) and probabilities "
+            "(target in [0, 1], or <= 0 with log_target=True)")
+    p = np.exp(x.astype(np.float64))[..., None]
+    q = (np.exp(t.astype(np.float64)) if log_target else t.astype(np.float64))[..., None]
+    native = {"mean": "sum_over_batch_size", "batchmean": "sum"}.get(reduction, reduction)
+    loss = _xent.kl_divergence(p, q, eps=0.0, axis=-1, reduction=native, empty="nan")
+    if reduction == "batchmean" and x.ndim:
+        loss = loss / x.shape[0]
+    return np.asarray(loss).astype(out_dtype, copy=False)
+
 
 __all__ = [
     "softmax", "log_softmax", "sigmoid", "cross_entropy", "binary_cross_entropy_with_logits",
-    "nll_loss", "binary_cross_entropy", "mse_loss", "l1_loss", "kl_div",
+    "nll_loss", "binary_cross_entropy", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
+    "kl_div",
 ]
