@@ -42,6 +42,11 @@ PIP_PACKAGES=(
     "keras==3.15.1"
     "mpmath==1.3.0"
     "pytest==9.2.0"          # runs python/tests (make test-python)
+    # conformance/generate_losses.py runs optax; jax 0.7.1 is the last jax that
+    # accepts NumPy 1.26 (Debian's torch needs NumPy < 2)
+    "jax==0.7.1"
+    "jaxlib==0.7.1"
+    "optax==0.2.8"
 )
 ROUTE_VERSION=1   # bump when the install logic changes
 # ---------------------------------------------------------------------------
