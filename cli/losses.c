@@ -60,92 +60,51 @@ static const entry table[] = {
     {"kullbackleiblerdivergence", XCLI_L_KLD, -1},
 };
 
+/* What each loss is, indexed by xcli_loss_id. An input of 0 means "logits
+ * if from_logits, else probabilities" (the focal losses take either). */
+static const struct {
+  const char *canonical, *function;
+  xcli_loss_input input;
+  xcli_loss_family family;
+  bool sparse_labels, elementwise;
+} kinds[] = {
+    [XCLI_L_SOFTMAX_CE] = {"softmax_cross_entropy", "xent_sparse_softmax_cross_entropy",
+                           XCLI_LOSS_ON_LOGITS, XCLI_FAMILY_CATEGORICAL, false, false},
+    [XCLI_L_SIGMOID_CE] = {"sigmoid_cross_entropy", "xent_sigmoid_cross_entropy",
+                           XCLI_LOSS_ON_LOGITS, XCLI_FAMILY_BINARY, false, true},
+    [XCLI_L_BCE] = {"binary_crossentropy", "xent_binary_cross_entropy",
+                    XCLI_LOSS_ON_PROBABILITIES, XCLI_FAMILY_BINARY, false, true},
+    [XCLI_L_CCE] = {"categorical_crossentropy", "xent_categorical_cross_entropy",
+                    XCLI_LOSS_ON_PROBABILITIES, XCLI_FAMILY_CATEGORICAL, false, false},
+    [XCLI_L_SCCE] = {"sparse_categorical_crossentropy", "xent_sparse_categorical_cross_entropy",
+                     XCLI_LOSS_ON_PROBABILITIES, XCLI_FAMILY_CATEGORICAL, true, false},
+    [XCLI_L_NLL] = {"nll_loss", "xent_nll_loss", XCLI_LOSS_ON_LOG_PROBABILITIES,
+                    XCLI_FAMILY_CATEGORICAL, true, false},
+    [XCLI_L_BINARY_FOCAL] = {"binary_focal_crossentropy", "xent_binary_focal_cross_entropy",
+                             0, XCLI_FAMILY_BINARY, false, true},
+    [XCLI_L_CATEGORICAL_FOCAL] = {"categorical_focal_crossentropy",
+                                  "xent_categorical_focal_cross_entropy", 0,
+                                  XCLI_FAMILY_CATEGORICAL, false, false},
+    [XCLI_L_MSE] = {"mean_squared_error", "xent_mean_squared_error", XCLI_LOSS_ON_VALUES,
+                    XCLI_FAMILY_REGRESSION, false, true},
+    [XCLI_L_MAE] = {"mean_absolute_error", "xent_mean_absolute_error", XCLI_LOSS_ON_VALUES,
+                    XCLI_FAMILY_REGRESSION, false, true},
+    [XCLI_L_HUBER] = {"huber", "xent_huber_loss", XCLI_LOSS_ON_VALUES, XCLI_FAMILY_REGRESSION,
+                      false, true},
+    [XCLI_L_KLD] = {"kl_divergence", "xent_kl_divergence", XCLI_LOSS_ON_PROBABILITIES,
+                    XCLI_FAMILY_CATEGORICAL, false, false},
+};
+
 static void describe(xcli_loss *l) {
   l->mode = XENT_PROB_KERAS;
-  l->sparse_labels = false;
-  l->elementwise = false;
-  switch (l->id) {
-    case XCLI_L_SOFTMAX_CE:
-      l->canonical = "softmax_cross_entropy";
-      l->function = "xent_sparse_softmax_cross_entropy";
-      l->input = XCLI_LOSS_ON_LOGITS;
-      l->family = XCLI_FAMILY_CATEGORICAL;
-      break;
-    case XCLI_L_SIGMOID_CE:
-      l->canonical = "sigmoid_cross_entropy";
-      l->function = "xent_sigmoid_cross_entropy";
-      l->input = XCLI_LOSS_ON_LOGITS;
-      l->family = XCLI_FAMILY_BINARY;
-      l->elementwise = true;
-      break;
-    case XCLI_L_BCE:
-      l->canonical = "binary_crossentropy";
-      l->function = "xent_binary_cross_entropy";
-      l->input = XCLI_LOSS_ON_PROBABILITIES;
-      l->family = XCLI_FAMILY_BINARY;
-      l->elementwise = true;
-      break;
-    case XCLI_L_CCE:
-      l->canonical = "categorical_crossentropy";
-      l->function = "xent_categorical_cross_entropy";
-      l->input = XCLI_LOSS_ON_PROBABILITIES;
-      l->family = XCLI_FAMILY_CATEGORICAL;
-      break;
-    case XCLI_L_SCCE:
-      l->canonical = "sparse_categorical_crossentropy";
-      l->function = "xent_sparse_categorical_cross_entropy";
-      l->input = XCLI_LOSS_ON_PROBABILITIES;
-      l->family = XCLI_FAMILY_CATEGORICAL;
-      l->sparse_labels = true;
-      break;
-    case XCLI_L_NLL:
-      l->canonical = "nll_loss";
-      l->function = "xent_nll_loss";
-      l->input = XCLI_LOSS_ON_LOG_PROBABILITIES;
-      l->family = XCLI_FAMILY_CATEGORICAL;
-      l->sparse_labels = true;
-      break;
-    case XCLI_L_BINARY_FOCAL:
-      l->canonical = "binary_focal_crossentropy";
-      l->function = "xent_binary_focal_cross_entropy";
-      l->input = l->from_logits ? XCLI_LOSS_ON_LOGITS : XCLI_LOSS_ON_PROBABILITIES;
-      l->family = XCLI_FAMILY_BINARY;
-      l->elementwise = true;
-      break;
-    case XCLI_L_CATEGORICAL_FOCAL:
-      l->canonical = "categorical_focal_crossentropy";
-      l->function = "xent_categorical_focal_cross_entropy";
-      l->input = l->from_logits ? XCLI_LOSS_ON_LOGITS : XCLI_LOSS_ON_PROBABILITIES;
-      l->family = XCLI_FAMILY_CATEGORICAL;
-      break;
-    case XCLI_L_MSE:
-      l->canonical = "mean_squared_error";
-      l->function = "xent_mean_squared_error";
-      l->input = XCLI_LOSS_ON_VALUES;
-      l->family = XCLI_FAMILY_REGRESSION;
-      l->elementwise = true;
-      break;
-    case XCLI_L_MAE:
-      l->canonical = "mean_absolute_error";
-      l->function = "xent_mean_absolute_error";
-      l->input = XCLI_LOSS_ON_VALUES;
-      l->family = XCLI_FAMILY_REGRESSION;
-      l->elementwise = true;
-      break;
-    case XCLI_L_HUBER:
-      l->canonical = "huber";
-      l->function = "xent_huber_loss";
-      l->input = XCLI_LOSS_ON_VALUES;
-      l->family = XCLI_FAMILY_REGRESSION;
-      l->elementwise = true;
-      break;
-    case XCLI_L_KLD:
-      l->canonical = "kl_divergence";
-      l->function = "xent_kl_divergence";
-      l->input = XCLI_LOSS_ON_PROBABILITIES;
-      l->family = XCLI_FAMILY_CATEGORICAL;
-      break;
-  }
+  l->canonical = kinds[l->id].canonical;
+  l->function = kinds[l->id].function;
+  l->input = kinds[l->id].input ? kinds[l->id].input
+             : l->from_logits   ? XCLI_LOSS_ON_LOGITS
+                                : XCLI_LOSS_ON_PROBABILITIES;
+  l->family = kinds[l->id].family;
+  l->sparse_labels = kinds[l->id].sparse_labels;
+  l->elementwise = kinds[l->id].elementwise;
 }
 
 /* "True" / "False" and friends. */

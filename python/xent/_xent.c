@@ -665,18 +665,22 @@ XPY_ELEM_BWD(softplus_backward, xent_softplus_backward,
 PyDoc_STRVAR(logsumexp_doc,
              "logsumexp(x, axis=-1, keepdims=False, *, out=None, dtype=None)\n--\n\n"
              "log(sum(exp(x))) along `axis`; -inf for an empty axis.");
-static PyObject *py_logsumexp(PyObject *self, PyObject *args, PyObject *kwargs) {
+/* A reduction along an axis (logsumexp, argmax): x, axis, keepdims, out and
+ * dtype (default: x's storable type, or int64 for an index). */
+static PyObject *call_reduce(axis_fn fn, const char *fname, int index_output, PyObject *args,
+                             PyObject *kwargs) {
   static char *kw[] = {"x", "axis", "keepdims", "out", "dtype", NULL};
   PyObject *x_obj, *out_obj = NULL, *dtype_obj = NULL;
   int axis = -1, keepdims = 0, ax;
-  (void)self;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|ip$OO:logsumexp", kw, &x_obj, &axis,
-                                   &keepdims, &out_obj, &dtype_obj))
+  char format[64];
+  snprintf(format, sizeof format, "O|ip$OO:%s", fname);
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, kw, &x_obj, &axis, &keepdims, &out_obj,
+                                   &dtype_obj))
     return NULL;
   xpy_arr x, y;
   if (arr_acquire(x_obj, "x", 0, &x) != 0) return NULL;
   int64_t shape[XENT_MAX_RANK];
-  xent_dtype_t dtype = storable(x.t.dtype);
+  xent_dtype_t dtype = index_output ? XENT_I64 : storable(x.t.dtype);
   if (resolve_axis(axis, x.t.rank, "x", &ax) != 0 || parse_dtype(dtype_obj, &dtype) != 0 ||
       arr_output(out_obj, "out", reduced_shape(&x.t, ax, keepdims, shape), shape, dtype,
                  &y) != 0) {
@@ -685,7 +689,7 @@ static PyObject *py_logsumexp(PyObject *self, PyObject *args, PyObject *kwargs) 
   }
   xent_status_t st;
   Py_BEGIN_ALLOW_THREADS
-  st = xent_logsumexp(&x.t, axis, &y.t);
+  st = fn(&x.t, axis, &y.t);
   Py_END_ALLOW_THREADS
   arr_release(&x);
   if (st != XENT_OK) {
@@ -695,6 +699,11 @@ static PyObject *py_logsumexp(PyObject *self, PyObject *args, PyObject *kwargs) 
   PyObject *result = arr_take(&y);
   arr_release(&y);
   return result;
+}
+
+static PyObject *py_logsumexp(PyObject *self, PyObject *args, PyObject *kwargs) {
+  (void)self;
+  return call_reduce(xent_logsumexp, "logsumexp", 0, args, kwargs);
 }
 
 PyDoc_STRVAR(logsumexp_backward_doc,
@@ -801,35 +810,8 @@ PyDoc_STRVAR(argmax_doc,
              "Index of the largest element along `axis` (first on ties; NaN counts as\n"
              "the largest). dtype is int64 or int32.");
 static PyObject *py_argmax(PyObject *self, PyObject *args, PyObject *kwargs) {
-  static char *kw[] = {"x", "axis", "keepdims", "out", "dtype", NULL};
-  PyObject *x_obj, *out_obj = NULL, *dtype_obj = NULL;
-  int axis = -1, keepdims = 0, ax;
   (void)self;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|ip$OO:argmax", kw, &x_obj, &axis,
-                                   &keepdims, &out_obj, &dtype_obj))
-    return NULL;
-  xpy_arr x, y;
-  if (arr_acquire(x_obj, "x", 0, &x) != 0) return NULL;
-  int64_t shape[XENT_MAX_RANK];
-  xent_dtype_t dtype = XENT_I64;
-  if (resolve_axis(axis, x.t.rank, "x", &ax) != 0 || parse_dtype(dtype_obj, &dtype) != 0 ||
-      arr_output(out_obj, "out", reduced_shape(&x.t, ax, keepdims, shape), shape, dtype,
-                 &y) != 0) {
-    arr_release(&x);
-    return NULL;
-  }
-  xent_status_t st;
-  Py_BEGIN_ALLOW_THREADS
-  st = xent_argmax(&x.t, axis, &y.t);
-  Py_END_ALLOW_THREADS
-  arr_release(&x);
-  if (st != XENT_OK) {
-    arr_release(&y);
-    return raise_status(st);
-  }
-  PyObject *result = arr_take(&y);
-  arr_release(&y);
-  return result;
+  return call_reduce(xent_argmax, "argmax", 1, args, kwargs);
 }
 
 PyDoc_STRVAR(one_hot_doc,
