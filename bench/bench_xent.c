@@ -7,7 +7,8 @@
  * shape whose three tensors (input, output, gradient) do not fit in the
  * available memory is skipped with a "# skipped" line.
  *
- * usage: bench_xent [--quick] [--dtype f32|f64]
+ * usage: bench_xent [--quick] [--dtype f32|f64] [--shape RxC] [--op NAME]
+ * (--shape and --op pick one shape or one operation, for working on a kernel)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -161,15 +162,29 @@ static double mem_available(void) {
 }
 
 int main(int argc, char **argv) {
-  int quick = 0;
   xent_dtype_t dtype = XENT_F32;
+  const char *only_op = NULL;
+  int64_t shapes[6][2] = {{1048576, 2}, {65536, 10}, {4096, 1000},
+                          {512, 32000}, {64, 256000}, {8192, 128256}};
+  int nshapes = 6;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--quick")) quick = 1;
-    if (!strcmp(argv[i], "--dtype") && i + 1 < argc) dtype = strcmp(argv[++i], "f64") ? XENT_F32 : XENT_F64;
+    if (!strcmp(argv[i], "--quick")) nshapes = 4;
+    else if (!strcmp(argv[i], "--dtype") && i + 1 < argc)
+      dtype = strcmp(argv[++i], "f64") ? XENT_F32 : XENT_F64;
+    else if (!strcmp(argv[i], "--op") && i + 1 < argc) only_op = argv[++i];
+    else if (!strcmp(argv[i], "--shape") && i + 1 < argc) {
+      long long r, c;
+      if (sscanf(argv[++i], "%lldx%lld", &r, &c) != 2 || r < 1 || c < 1) {
+        fprintf(stderr, "bench_xent: --shape wants ROWSxCOLS, got '%s'\n", argv[i]);
+        return 2;
+      }
+      shapes[0][0] = r, shapes[0][1] = c, nshapes = 1;
+    } else {
+      fprintf(stderr, "bench_xent: unknown argument '%s'\n", argv[i]);
+      return 2;
+    }
   }
-  static const int64_t shapes[][2] = {{1048576, 2}, {65536, 10}, {4096, 1000},
-                                      {512, 32000}, {64, 256000}, {8192, 128256}};
-  int nshapes = quick ? 4 : 6, all = xent_get_num_threads();
+  int all = xent_get_num_threads();
   size_t esize = xent_dtype_size(dtype);
   printf("# isa\t%s\tthreads\t%d\tdtype\t%s\n", xent_isa(), all, xent_dtype_name(dtype));
   printf("shape\top\tthreads\tms\tGB/s\tfloor_ms\tof_floor\n");
@@ -212,6 +227,7 @@ int main(int argc, char **argv) {
           {"sparse_ce_fwd", op_ce_fwd, 1, 0}, {"sparse_ce_fwd_bwd", op_ce_fwd_bwd, 1, 1},
           {"sigmoid_ce_fwd_bwd", op_sigmoid_ce_fwd_bwd, 2, 1}};
       for (int o = 0; o < 5; o++) {
+        if (only_op && strcmp(only_op, ops[o].name)) continue;
         if (ops[o].fn == op_sigmoid_ce_fwd_bwd) fill_targets(&p);
         double t = median_time(ops[o].fn, &p, reps);
         double moved = (double)bytes * (ops[o].reads + ops[o].writes);
