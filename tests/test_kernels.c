@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int64_t lengths[] = {1,  2,  3,  5,  7,  8,  9,  15,  16,  17,   23,   31,
-                                  32, 33, 47, 48, 49, 63, 64, 65, 127, 1000, 1023, 1025};
+/* ... and around the blocks of the long-row sweep (2048 entries) */
+static const int64_t lengths[] = {1,   2,   3,   5,    7,    8,    9,    15,   16,   17,
+                                  23,  31,  32,  33,   47,   48,   49,   63,   64,   65,
+                                  127, 1000, 1023, 1025, 2047, 2048, 2049, 4113, 9000};
 #define NLEN ((int)(sizeof lengths / sizeof lengths[0]))
 
 /* -log_softmax in long double, the largest entry excluded from the sum. */
@@ -26,13 +28,25 @@ static void ld_neg_log_softmax(const float *x, int64_t n, long double *out) {
   for (int64_t i = 0; i < n; i++) out[i] = log1pl(tail) - ((long double)x[i] - x[k]);
 }
 
+/* Row kinds: 0 normal (every exp on the narrow path), 1 and 2 spread over
+ * more than 86 (the wide path), 3 one confident logit, 4 blocks of 2048 at
+ * levels far apart (the sweep's rescaling, later blocks raising the
+ * maximum), 5 normal with masked (-inf) entries and a masked block. */
+#define ROW_KINDS 6
 static void fill_row(xt_rng *rng, float *x, int64_t n, int kind) {
+  static const double levels[] = {-50, 30, -200, 0, 45};
   for (int64_t i = 0; i < n; i++) {
-    double v = kind == 0 ? xt_normal(rng) : kind == 1 ? xt_normal(rng) * 30
-                                                      : xt_uniform(rng, -80, 80);
+    double v = kind == 1   ? xt_normal(rng) * 30
+               : kind == 2 ? xt_uniform(rng, -80, 80)
+               : kind == 4 ? xt_normal(rng) + levels[(i / 2048) % 5]
+                           : xt_normal(rng);
     x[i] = (float)v;
   }
   if (kind == 3) x[xt_next(rng) % (uint64_t)n] += 25; /* one confident logit */
+  if (kind == 5 && n > 1) {
+    for (int64_t i = 1; i < n; i += 7) x[i] = -INFINITY;
+    for (int64_t i = 2048; i < n && i < 4096; i++) x[i] = -INFINITY;
+  }
 }
 
 void test_kernels_softmax_f32_tiles(void) {
@@ -42,7 +56,7 @@ void test_kernels_softmax_f32_tiles(void) {
     int64_t n = lengths[li];
     float *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
     long double *ref = malloc((size_t)n * sizeof *ref);
-    for (int kind = 0; kind < 4; kind++) {
+    for (int kind = 0; kind < ROW_KINDS; kind++) {
       fill_row(&rng, x, n, kind);
       ld_neg_log_softmax(x, n, ref);
       xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, 1, n), ty = xent_tensor_2d(y, XENT_F32, 1, n);
@@ -72,7 +86,7 @@ void test_kernels_sparse_ce_f32_tiles(void) {
     int64_t n = lengths[li];
     float *x = malloc((size_t)n * sizeof *x), *g = malloc((size_t)n * sizeof *g);
     long double *ref = malloc((size_t)n * sizeof *ref);
-    for (int kind = 0; kind < 4; kind++) {
+    for (int kind = 0; kind < ROW_KINDS; kind++) {
       fill_row(&rng, x, n, kind);
       int64_t label = (int64_t)(xt_next(&rng) % (uint64_t)n);
       if (kind == 3) { /* make the confident logit the label */
@@ -125,6 +139,52 @@ void test_kernels_fall_back_on_nonfinite_rows(void) {
   XT_CHECK(isnan(l[0]));
   XT_CHECK_SAME(l[1], 0.0);      /* the +inf logit is the label */
   XT_CHECK_SAME(l[2], INFINITY); /* a fully masked row with a real label */
+}
+
+/* Long rows are swept in blocks, so a row the kernels decline can be found
+ * out after its first blocks: in place, they must not have been written over
+ * by then. Rows of 5000 (three blocks), in place, against closed forms. */
+void test_kernels_long_rows_in_place(void) {
+  enum { N = 5000 };
+  float *x = malloc(N * sizeof *x);
+  long double *ref = malloc(N * sizeof *ref);
+  XT_CHECK(x && ref);
+  if (!x || !ref) return;
+  xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, 1, N);
+  for (int kind = 0; kind < 4; kind++) {
+    for (int i = 0; i < N; i++) x[i] = (float)(i % 5);
+    if (kind == 0) x[3000] = INFINITY;                    /* in the second block */
+    if (kind == 1) x[4500] = NAN;                         /* in the third */
+    if (kind == 2) /* below every exp: the -1e30 entries share the mass */
+      for (int i = 0; i < N; i++) x[i] = -1e30f * (float)(1 + i % 3);
+    if (kind == 3) for (int i = 0; i < 2048; i++) x[i] = -INFINITY; /* a masked block */
+    ld_neg_log_softmax(x, N, ref);
+    XT_OK(xent_softmax(&tx, -1, &tx));
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+      double want = kind == 0   ? (i == 3000)
+                    : kind == 1 ? NAN
+                    : kind == 2 ? (i % 3 == 0) / (double)((N + 2) / 3)
+                                : (double)expl(-ref[i]);
+      if (xt_ulp_error(x[i], want, XENT_F32) > XT_BOUND_SOFTMAX_F32) bad++;
+    }
+    XT_CHECK_MSG(bad == 0, "row kind %d: %d entries of the in-place softmax wrong", kind, bad);
+  }
+  /* the gradient in place of the logits, with a masked first block */
+  for (int i = 0; i < N; i++) x[i] = i < 2048 ? -INFINITY : (float)(i % 7) * 0.5f;
+  ld_neg_log_softmax(x, N, ref);
+  int64_t label = 4000;
+  float loss;
+  xent_tensor_t tl = xent_tensor_1d(&label, XENT_I64, 1), tloss = xent_tensor_1d(&loss, XENT_F32, 1);
+  XT_OK(xent_sparse_softmax_cross_entropy(&tx, &tl, NULL, &tloss, &tx));
+  XT_CHECK(xt_ulp_error(loss, ref[label], XENT_F32) <= 4);
+  int bad = 0;
+  for (int i = 0; i < N; i++) {
+    long double p = expl(-ref[i]);
+    if (fabsl(x[i] - (p - (i == label))) / xt_ulp(p + (i == label), XENT_F32) > 4) bad++;
+  }
+  XT_CHECK_MSG(bad == 0, "%d entries of the in-place gradient wrong", bad);
+  free(x), free(ref);
 }
 
 /* A caller's parallel-for that runs the tasks in reverse order on this
@@ -320,7 +380,7 @@ void test_kernels_dense_ce_f32(void) {
     int64_t n = lengths[li];
     float *x = malloc((size_t)n * 4), *u = malloc((size_t)n * 4), *g = malloc((size_t)n * 4);
     long double *nls = malloc((size_t)n * sizeof *nls);
-    for (int kind = 0; kind < 4; kind++) {
+    for (int kind = 0; kind < ROW_KINDS; kind++) {
       fill_row(&rng, x, n, kind);
       double s = 0;
       for (int64_t i = 0; i < n; i++) s += u[i] = (float)(xt_next(&rng) % 3 == 0 ? 0 : xt_uniform(&rng, 0, 1));
@@ -434,7 +494,7 @@ void test_kernels_argmax_f32_tiles(void) {
 }
 
 /* Problems larger than the caches write their outputs with non-temporal
- * stores (after a second exp); their rows must equal the same rows computed
+ * stores (the exps waiting in a row buffer); their rows must equal the rows computed
  * in a small call, bit for bit. */
 void test_kernels_streaming_outputs_match(void) {
   enum { R = 1100, C = 8200, K = 5 }; /* 36 MB of f32: above XENT__STREAM_BYTES */

@@ -131,6 +131,7 @@ XT(layouts_decisions)
 XT(kernels_softmax_f32_tiles)
 XT(kernels_sparse_ce_f32_tiles)
 XT(kernels_fall_back_on_nonfinite_rows)
+XT(kernels_long_rows_in_place)
 XT(threads_give_identical_results)
 /* the command-line tool's input layer: .npy and CSV (test_io.c) */
 XT(io_npy_versions)

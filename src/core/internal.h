@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #if defined(__GNUC__)
@@ -174,6 +175,27 @@ static inline int64_t xent__rows_per_task(int64_t length) {
   int64_t rows = length > 0 ? ((int64_t)1 << 14) / length : 1;
   return rows > 0 ? rows : 1;
 }
+
+/* ---- row buffers for the streaming kernels ---- */
+
+/* A call's tasks borrow float buffers of one row (for kernels that write
+ * their outputs with non-temporal stores) and give them back, so a call
+ * allocates about one buffer per thread however many tasks it has. The
+ * buffers are freed when the call ends. */
+#define XENT__ROW_BUFFERS_KEPT 64
+typedef struct xent__row_buffers {
+  pthread_mutex_t lock;
+  int64_t length; /* floats in each buffer */
+  int kept;       /* idle buffers in idle[] */
+  float *idle[XENT__ROW_BUFFERS_KEPT];
+} xent__row_buffers;
+
+void xent__row_buffers_init(xent__row_buffers *b, int64_t length);
+/* An idle buffer or a new one; NULL when allocation fails (the caller then
+ * uses ordinary stores, which give the same results). */
+float *xent__row_buffers_take(xent__row_buffers *b);
+void xent__row_buffers_give(xent__row_buffers *b, float *p);
+void xent__row_buffers_free(xent__row_buffers *b);
 
 /* ---- scratch ---- */
 

@@ -72,3 +72,34 @@ void xent__parallel_for(int64_t ntasks, int64_t work, void (*task)(void *ctx, in
   worker(&job); /* this thread works too; if no thread started, it does all */
   for (int i = 0; i < started; i++) pthread_join(ids[i], NULL);
 }
+
+void xent__row_buffers_init(xent__row_buffers *b, int64_t length) {
+  pthread_mutex_init(&b->lock, NULL);
+  b->length = length;
+  b->kept = 0;
+}
+
+float *xent__row_buffers_take(xent__row_buffers *b) {
+  float *p = NULL;
+  pthread_mutex_lock(&b->lock);
+  if (b->kept > 0) p = b->idle[--b->kept];
+  pthread_mutex_unlock(&b->lock);
+  if (p) return p;
+  /* a whole number of cache lines, aligned like the non-temporal stores */
+  uint64_t bytes = ((uint64_t)b->length * sizeof(float) + 63) / 64 * 64;
+  return bytes <= SIZE_MAX ? aligned_alloc(64, (size_t)bytes) : NULL;
+}
+
+void xent__row_buffers_give(xent__row_buffers *b, float *p) {
+  if (!p) return;
+  pthread_mutex_lock(&b->lock);
+  if (b->kept < XENT__ROW_BUFFERS_KEPT) b->idle[b->kept++] = p, p = NULL;
+  pthread_mutex_unlock(&b->lock);
+  free(p); /* more tasks at once than buffers kept: let this one go */
+}
+
+void xent__row_buffers_free(xent__row_buffers *b) {
+  for (int i = 0; i < b->kept; i++) free(b->idle[i]);
+  b->kept = 0;
+  pthread_mutex_destroy(&b->lock);
+}

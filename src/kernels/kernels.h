@@ -108,12 +108,14 @@ long double xent_ref_log_sigmoid_grad_l(double x);
 typedef struct xent_f32_kernels {
   const char *isa;
   int block; /* rows per small-C call */
-  /* `stream` asks for outputs written once, with non-temporal stores, for
-   * problems larger than the caches (see XENT__STREAM_BYTES). */
-  int (*softmax)(const float *x, float *y, int64_t n, int stream);
-  int (*log_softmax)(const float *x, float *y, int64_t n, int stream);
+  /* `stream`, when not NULL, is a buffer of n floats and asks for outputs
+   * written once, with non-temporal stores, for problems larger than the
+   * caches (see XENT__STREAM_BYTES): the row's exps wait in the buffer, in
+   * cache, for the sum. The bits are the same either way. */
+  int (*softmax)(const float *x, float *y, int64_t n, float *stream);
+  int (*log_softmax)(const float *x, float *y, int64_t n, float *stream);
   int (*sparse_ce)(const float *x, int64_t label, float *g, double scale, int64_t n,
-                   double *loss, int stream);
+                   double *loss, float *stream);
   /* Small C: `block` rows of n <= XENT_SMALL_C classes, contiguous. Rows that
    * hold NaN or whose maximum is infinite are not written; their lanes are
    * returned as a bit mask. sparse_ce_small reads `block` labels and
@@ -141,10 +143,10 @@ typedef struct xent_f32_kernels {
 } xent_f32_kernels;
 
 #define XENT__DECLARE_F32_KERNELS(prefix)                                          \
-  int prefix##softmax_f32(const float *x, float *y, int64_t n, int stream);       \
-  int prefix##log_softmax_f32(const float *x, float *y, int64_t n, int stream);   \
+  int prefix##softmax_f32(const float *x, float *y, int64_t n, float *stream);    \
+  int prefix##log_softmax_f32(const float *x, float *y, int64_t n, float *stream); \
   int prefix##sparse_ce_f32(const float *x, int64_t label, float *g, double scale, \
-                            int64_t n, double *loss, int stream);                  \
+                            int64_t n, double *loss, float *stream);               \
   unsigned prefix##softmax_small_f32(const float *x, float *y, int64_t n);        \
   unsigned prefix##log_softmax_small_f32(const float *x, float *y, int64_t n);    \
   unsigned prefix##sparse_ce_small_f32(const float *x, const int32_t *labels, float *g, \

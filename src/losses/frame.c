@@ -300,8 +300,9 @@ typedef struct {
   xent__rows rows; /* at row 0; each task copies and seeks it */
   int64_t rows_per_task;
   double *partial;
-  int (*fast)(const float *, int64_t, float *, double, int64_t, double *, int);
+  int (*fast)(const float *, int64_t, float *, double, int64_t, double *, float *);
   int stream; /* gradients too large for the caches: non-temporal stores */
+  xent__row_buffers buffers; /* the stream kernels' row buffers */
   unsigned (*small)(const float *, const int32_t *, float *, const float *, int64_t, double *);
   int block;
   int plain;     /* see sweep_small_task */
@@ -505,6 +506,7 @@ static void sweep_task(void *ctx, int64_t task) {
     return;
   }
   xent_ref_sum sum = {0, 0};
+  float *stream = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
   xent__rows_seek(&it, first);
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);
@@ -536,11 +538,11 @@ static void sweep_task(void *ctx, int64_t task) {
       float *pg = s->grad ? (float *)it.ptr[T_GRAD] : NULL;
       int done;
       if (direct) {
-        done = j->fast(px, label, pg, gscale, n, &row_loss, j->stream);
+        done = j->fast(px, label, pg, gscale, n, &row_loss, stream);
       } else {
         float *fx = (float *)work, *fg = fx + room; /* work has room for 2n floats */
         for (int64_t c = 0; c < n; c++) fx[c] = px[c * it.row_stride[T_PRED]];
-        done = j->fast(fx, label, pg ? fg : NULL, gscale, n, &row_loss, 0);
+        done = j->fast(fx, label, pg ? fg : NULL, gscale, n, &row_loss, NULL);
         for (int64_t c = 0; done && pg && c < n; c++) pg[c * it.row_stride[T_GRAD]] = fg[c];
       }
       if (done) {
@@ -600,6 +602,7 @@ static void sweep_task(void *ctx, int64_t task) {
     ref_buffers b = {x, t, g, l, work};
     reference_position(j, it.ptr, it.row_stride, label, wp, upp, &b, &sum);
   }
+  xent__row_buffers_give(&j->buffers, stream);
   xent__scratch_free(&buf);
   j->partial[task] = xent_ref_sum_value(&sum);
 }
@@ -710,7 +713,9 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   xent__scratch partial;
   XENT__TRY(xent__scratch_get(&partial, ntasks, "the loss"));
   j.partial = partial.p;
+  xent__row_buffers_init(&j.buffers, f->classes);
   xent__parallel_for(ntasks, j.rows.count * (f->classes ? f->classes : 1), sweep_task, &j);
+  xent__row_buffers_free(&j.buffers);
   /* Partial sums in task order: the same total for every thread count. */
   xent_ref_sum sum = {0, 0};
   for (int64_t t = 0; t < ntasks; t++) xent_ref_sum_add(&sum, j.partial[t]);

@@ -14,7 +14,7 @@ typedef void (*row_op)(const double *a, const double *b, double scalar,
 
 /* A fast kernel for contiguous f32 rows (NULL when there is none); returns 0
  * for rows it leaves to the reference kernel. */
-typedef int (*fast_row_op)(const float *x, float *y, int64_t n, int stream);
+typedef int (*fast_row_op)(const float *x, float *y, int64_t n, float *stream);
 
 /* The same for a block of rows with few classes (kernels.h); returns the
  * lanes it leaves to the reference kernel. */
@@ -58,6 +58,7 @@ typedef struct {
   fast_row2_op fast2;
   int block;  /* rows per small call */
   int stream; /* outputs too large for the caches: non-temporal stores */
+  xent__row_buffers buffers; /* the stream kernels' row buffers */
   int64_t rows_per_task;
   atomic_int failed; /* scratch allocation failed in a task */
 } axis_job;
@@ -172,9 +173,10 @@ static void axis_task(void *ctx, int64_t task) {
     backward_rows_task(j, &it, first, last);
     return;
   }
+  float *stream = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);
-    if (j->fast && direct && j->fast((const float *)it.ptr[0], (float *)it.ptr[1], n, j->stream))
+    if (j->fast && direct && j->fast((const float *)it.ptr[0], (float *)it.ptr[1], n, stream))
       continue;
     if (!sa.p && (xent__scratch_get(&sa, n, "") || xent__scratch_get(&sb, n, ""))) {
       atomic_store(&j->failed, 1);
@@ -184,7 +186,7 @@ static void axis_task(void *ctx, int64_t task) {
       float *fx = (float *)sb.p, *fy = fx + n; /* sb has room for 2n floats */
       const float *src = (const float *)it.ptr[0];
       for (int64_t i = 0; i < n; i++) fx[i] = src[i * it.row_stride[0]];
-      if (j->fast(fx, fy, n, 0)) {
+      if (j->fast(fx, fy, n, NULL)) {
         float *dst = (float *)it.ptr[1];
         for (int64_t i = 0; i < n; i++) dst[i * it.row_stride[1]] = fy[i];
         continue;
@@ -192,6 +194,7 @@ static void axis_task(void *ctx, int64_t task) {
     }
     reference_row(j, it.ptr, sa.p, sb.p);
   }
+  xent__row_buffers_give(&j->buffers, stream);
   xent__scratch_free(&sa);
   xent__scratch_free(&sb);
 }
@@ -250,7 +253,9 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
   job.rows_per_task = xent__rows_per_task(job.rows.length);
   atomic_init(&job.failed, 0);
   int64_t ntasks = (job.rows.count + job.rows_per_task - 1) / job.rows_per_task;
+  xent__row_buffers_init(&job.buffers, job.rows.length);
   xent__parallel_for(ntasks, job.rows.count * job.rows.length, axis_task, &job);
+  xent__row_buffers_free(&job.buffers);
   if (atomic_load(&job.failed))
     return xent__fail(XENT_ERR_NOMEM, "could not allocate scratch for %s", out_name);
   return XENT_OK;

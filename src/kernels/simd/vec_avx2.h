@@ -117,4 +117,10 @@ static inline double xv_dsum_total(xv_dsum s) {
   return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
+/* 2^n from k = MAGIC + n (see exp_narrow): the low bits of k, shifted into
+ * the exponent field */
+static inline xv xv_pow2_bits(xv k) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(k), 23));
+}
+
 #endif

@@ -88,4 +88,10 @@ static inline xv xv_dsum_round(xv_dsum s) {
 }
 static inline double xv_dsum_total(xv_dsum s) { return _mm512_reduce_add_pd(_mm512_add_pd(s.lo, s.hi)); }
 
+/* 2^n from k = MAGIC + n (see exp_narrow): the low bits of k, shifted into
+ * the exponent field */
+static inline xv xv_pow2_bits(xv k) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(k), 23));
+}
+
 #endif

@@ -118,4 +118,10 @@ static inline xv xv_dsum_recip_plus(xv_dsum s, xv c) {
 static inline xv xv_dsum_round(xv_dsum s) { return vcvt_high_f32_f64(vcvt_f32_f64(s.lo), s.hi); }
 static inline double xv_dsum_total(xv_dsum s) { return vaddvq_f64(vaddq_f64(s.lo, s.hi)); }
 
+/* 2^n from k = MAGIC + n (see exp_narrow): the low bits of k, shifted into
+ * the exponent field */
+static inline xv xv_pow2_bits(xv k) {
+  return vreinterpretq_f32_s32(vshlq_n_s32(vreinterpretq_s32_f32(k), 23));
+}
+
 #endif
