@@ -13,6 +13,7 @@
 #define XENT_KERNELS_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* ---- normalizers over one row of n elements ---- */
@@ -105,17 +106,49 @@ long double xent_ref_log_sigmoid_grad_l(double x);
  * block of xent_f32_kernels.block contiguous rows, one row per lane. */
 #define XENT_SMALL_C 16
 
+/*
+ * Outputs written once, with non-temporal stores, for problems larger than
+ * the caches (see XENT__STREAM_BYTES). A row's exps wait in a buffer until
+ * its denominator is known; the row is then left waiting, and its output is
+ * written block by block while the next row is swept, so that writing one
+ * row overlaps reading the next. Two buffers of `n` floats take turns. The
+ * bits are those of ordinary stores. Every row streamed through one
+ * xent__stream has the same length n; stream_flush writes the row still
+ * waiting, which must happen before the outputs are read.
+ */
+#define XENT__STREAM_MAX_BLOCKS 256
+typedef struct xent__stream {
+  float *exps[2];  /* the waiting row's exps and the next row's, n floats each */
+  int64_t n;
+  int waiting;     /* exps[waiting] holds the waiting row's exps */
+  float *out;      /* the waiting row's output; NULL when none waits */
+  int64_t block;   /* entries per block (the kernels' sweep blocks) */
+  int64_t written; /* blocks of the waiting row already written */
+  float factor[XENT__STREAM_MAX_BLOCKS]; /* out = exps * factor, block by block */
+  int64_t fix_at;  /* then out[fix_at] = fix (the label's entry), if >= 0 */
+  float fix;
+} xent__stream;
+
+/* A stream over the 2n floats at `buffer` (64-byte aligned). */
+static inline void xent__stream_init(xent__stream *s, float *buffer, int64_t n) {
+  s->exps[0] = buffer, s->exps[1] = buffer + (n + 15) / 16 * 16;
+  s->n = n, s->waiting = 0, s->out = NULL, s->block = 0, s->written = 0, s->fix_at = -1;
+}
+/* Floats a stream's buffer needs for rows of n. */
+static inline int64_t xent__stream_floats(int64_t n) { return 2 * ((n + 15) / 16 * 16); }
+
 typedef struct xent_f32_kernels {
   const char *isa;
   int block; /* rows per small-C call */
-  /* `stream`, when not NULL, is a buffer of n floats and asks for outputs
-   * written once, with non-temporal stores, for problems larger than the
-   * caches (see XENT__STREAM_BYTES): the row's exps wait in the buffer, in
-   * cache, for the sum. The bits are the same either way. */
-  int (*softmax)(const float *x, float *y, int64_t n, float *stream);
-  int (*log_softmax)(const float *x, float *y, int64_t n, float *stream);
+  /* `stream`, when not NULL, asks for the output written through it (see
+   * xent__stream): it may still be waiting when the call returns, until
+   * stream_flush. A declined row writes nothing of its own, but may have
+   * written some of the waiting row. */
+  int (*softmax)(const float *x, float *y, int64_t n, xent__stream *stream);
+  int (*log_softmax)(const float *x, float *y, int64_t n, xent__stream *stream);
   int (*sparse_ce)(const float *x, int64_t label, float *g, double scale, int64_t n,
-                   double *loss, float *stream);
+                   double *loss, xent__stream *stream);
+  void (*stream_flush)(xent__stream *stream);
   /* Small C: `block` rows of n <= XENT_SMALL_C classes, contiguous. Rows that
    * hold NaN or whose maximum is infinite are not written; their lanes are
    * returned as a bit mask. sparse_ce_small reads `block` labels and
@@ -143,10 +176,11 @@ typedef struct xent_f32_kernels {
 } xent_f32_kernels;
 
 #define XENT__DECLARE_F32_KERNELS(prefix)                                          \
-  int prefix##softmax_f32(const float *x, float *y, int64_t n, float *stream);    \
-  int prefix##log_softmax_f32(const float *x, float *y, int64_t n, float *stream); \
-  int prefix##sparse_ce_f32(const float *x, int64_t label, float *g, double scale, \
-                            int64_t n, double *loss, float *stream);               \
+  int prefix##softmax_f32(const float *x, float *y, int64_t n, xent__stream *stream);    \
+  int prefix##log_softmax_f32(const float *x, float *y, int64_t n, xent__stream *stream); \
+  int prefix##sparse_ce_f32(const float *x, int64_t label, float *g, double scale,        \
+                            int64_t n, double *loss, xent__stream *stream);               \
+  void prefix##stream_flush_f32(xent__stream *stream);                                    \
   unsigned prefix##softmax_small_f32(const float *x, float *y, int64_t n);        \
   unsigned prefix##log_softmax_small_f32(const float *x, float *y, int64_t n);    \
   unsigned prefix##sparse_ce_small_f32(const float *x, const int32_t *labels, float *g, \

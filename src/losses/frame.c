@@ -300,7 +300,7 @@ typedef struct {
   xent__rows rows; /* at row 0; each task copies and seeks it */
   int64_t rows_per_task;
   double *partial;
-  int (*fast)(const float *, int64_t, float *, double, int64_t, double *, float *);
+  int (*fast)(const float *, int64_t, float *, double, int64_t, double *, xent__stream *);
   int stream; /* gradients too large for the caches: non-temporal stores */
   xent__row_buffers buffers; /* the stream kernels' row buffers */
   unsigned (*small)(const float *, const int32_t *, float *, const float *, int64_t, double *);
@@ -506,7 +506,9 @@ static void sweep_task(void *ctx, int64_t task) {
     return;
   }
   xent_ref_sum sum = {0, 0};
-  float *stream = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
+  float *stream_buffer = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
+  xent__stream stream_rows, *stream = NULL;
+  if (stream_buffer) xent__stream_init(&stream_rows, stream_buffer, n), stream = &stream_rows;
   xent__rows_seek(&it, first);
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);
@@ -602,7 +604,8 @@ static void sweep_task(void *ctx, int64_t task) {
     ref_buffers b = {x, t, g, l, work};
     reference_position(j, it.ptr, it.row_stride, label, wp, upp, &b, &sum);
   }
-  xent__row_buffers_give(&j->buffers, stream);
+  if (stream) xent__fast_f32()->stream_flush(stream); /* the last row still waits */
+  xent__row_buffers_give(&j->buffers, stream_buffer);
   xent__scratch_free(&buf);
   j->partial[task] = xent_ref_sum_value(&sum);
 }
@@ -713,7 +716,7 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   xent__scratch partial;
   XENT__TRY(xent__scratch_get(&partial, ntasks, "the loss"));
   j.partial = partial.p;
-  xent__row_buffers_init(&j.buffers, f->classes);
+  xent__row_buffers_init(&j.buffers, xent__stream_floats(f->classes));
   xent__parallel_for(ntasks, j.rows.count * (f->classes ? f->classes : 1), sweep_task, &j);
   xent__row_buffers_free(&j.buffers);
   /* Partial sums in task order: the same total for every thread count. */

@@ -63,6 +63,68 @@ static inline int xv_mask_first(xv_mask m) { return m ? __builtin_ctz((unsigned)
 static inline void xv_stream(float *p, xv v) { _mm512_stream_ps(p, v); }
 static inline void xv_stream_fence(void) { _mm_sfence(); }
 #define XV_ALIGN 64
+
+/* Transposes the 16 x 16 matrix whose rows are r[0..15], in place: four
+ * rounds of 16 shuffles (pairs of floats, of float pairs, then of 128-bit
+ * quarters twice). */
+static inline void xv_transpose16(__m512 *r) {
+  __m512 u[4][4]; /* u[g][k]: rows 4g..4g+3, classes k, k + 4, k + 8, k + 12 */
+  for (int g = 0; g < 4; g++) {
+    __m512 lo01 = _mm512_unpacklo_ps(r[4 * g], r[4 * g + 1]);
+    __m512 hi01 = _mm512_unpackhi_ps(r[4 * g], r[4 * g + 1]);
+    __m512 lo23 = _mm512_unpacklo_ps(r[4 * g + 2], r[4 * g + 3]);
+    __m512 hi23 = _mm512_unpackhi_ps(r[4 * g + 2], r[4 * g + 3]);
+    u[g][0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(lo01), _mm512_castps_pd(lo23)));
+    u[g][1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(lo01), _mm512_castps_pd(lo23)));
+    u[g][2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(hi01), _mm512_castps_pd(hi23)));
+    u[g][3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(hi01), _mm512_castps_pd(hi23)));
+  }
+  for (int k = 0; k < 4; k++) {
+    __m512 a = _mm512_shuffle_f32x4(u[0][k], u[1][k], 0x88), b = _mm512_shuffle_f32x4(u[0][k], u[1][k], 0xDD);
+    __m512 c = _mm512_shuffle_f32x4(u[2][k], u[3][k], 0x88), d = _mm512_shuffle_f32x4(u[2][k], u[3][k], 0xDD);
+    r[k] = _mm512_shuffle_f32x4(a, c, 0x88), r[k + 8] = _mm512_shuffle_f32x4(a, c, 0xDD);
+    r[k + 4] = _mm512_shuffle_f32x4(b, d, 0x88), r[k + 12] = _mm512_shuffle_f32x4(b, d, 0xDD);
+  }
+}
+
+/* The 16 rows of n <= 16 floats at x, x + n, ... as n columns: cols[j]
+ * holds entry j of every row (one row a lane; cols has room for 16), by masked loads and a
+ * transpose; gathers are slow on some CPUs (about 25 cycles each on Zen 4). */
+#define XV_HAS_COLUMNS 1
+static inline void xv_load_columns(const float *x, int64_t n, xv *cols) {
+  __m512 r[16];
+  __mmask16 m = (__mmask16)((1u << n) - 1u);
+  for (int i = 0; i < 16; i++) r[i] = _mm512_maskz_loadu_ps(m, x + i * n);
+  xv_transpose16(r);
+  for (int j = 0; j < 16; j++) cols[j] = r[j]; /* room for 16; those past n are 0 */
+}
+/* The inverse: rows written from columns, except the lanes set in skip. */
+static inline void xv_store_columns(float *y, int64_t n, const xv *cols, unsigned skip) {
+  __m512 r[16];
+  __mmask16 m = (__mmask16)((1u << n) - 1u);
+  for (int j = 0; j < 16; j++) r[j] = j < n ? cols[j] : _mm512_setzero_ps();
+  xv_transpose16(r);
+  for (int i = 0; i < 16; i++)
+    if (!(skip >> i & 1)) _mm512_mask_storeu_ps(y + i * n, m, r[i]);
+}
+
+/* 2^(k / 16) for the sixteenths exponent k read by exp2_16 (rows_f32.inc):
+ * a table of 16 floats, indexed by a permute across the vector. t holds
+ * 2^(j/16) for j = 0..15; the table keeps their bits less (127 << 23) and
+ * j << 19, so that (bits(k) << 19) + table[bits(k) & 15] is the answer when
+ * bits(k) ends in 16 (n + 127) + j. */
+#define XV_HAS_TABLE16 1
+typedef __m512i xv_table16;
+static inline xv_table16 xv_table16_load(const float *t) {
+  __m512i j = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __m512i bias = _mm512_add_epi32(_mm512_set1_epi32(127 << 23), _mm512_slli_epi32(j, 19));
+  return _mm512_sub_epi32(_mm512_castps_si512(_mm512_loadu_ps(t)), bias);
+}
+static inline xv xv_pow2_table16(xv k, xv_table16 table) {
+  __m512i b = _mm512_castps_si512(k);
+  return _mm512_castsi512_ps(
+      _mm512_add_epi32(_mm512_slli_epi32(b, 19), _mm512_permutexvar_epi32(b, table)));
+}
 /* number of set lanes */
 static inline int xv_mask_count(xv_mask m) { return __builtin_popcount((unsigned)m); }
 static inline float xv_hmax(xv v) { return _mm512_reduce_max_ps(v); }
