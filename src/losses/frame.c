@@ -255,7 +255,16 @@ static xent_status_t divisor(const frame *f, double *out) {
   int64_t positions = 0, counted = 0, nonzero = 0;
   int64_t per_position = s->elementwise ? f->classes : 1;
   int64_t wstep = it.row_stride[T_WEIGHT] * (int64_t)xent_dtype_size(f->weight_view.dtype);
-  for (int64_t r = 0; r < it.count; r++) {
+  /* Dense targets with nothing that drops or weighs a position: every element
+   * counts once with weight 1, so they need not be visited (a serial pass over
+   * every element would cost as much as the loss itself). */
+  int all_count = s->target_kind != XENT__TARGET_SPARSE && !opt->mask && !opt->lengths &&
+                  !opt->sample_weights && !s->label_weights;
+  if (all_count) {
+    positions = counted = nonzero = it.count * per_position;
+    xent_ref_sum_add(&weights, (double)counted);
+  }
+  for (int64_t r = 0; !all_count && r < it.count; r++) {
     if (r) xent__rows_next(&it);
     positions += per_position;
     int64_t label = 0;
