@@ -120,6 +120,10 @@ static inline xv_table16 xv_table16_load(const float *t) {
   __m512i bias = _mm512_add_epi32(_mm512_set1_epi32(127 << 23), _mm512_slli_epi32(j, 19));
   return _mm512_sub_epi32(_mm512_castps_si512(_mm512_loadu_ps(t)), bias);
 }
+/* t[bits(k) & 15] for a table t of 16 floats */
+static inline xv xv_lookup16(xv k, const float *t) {
+  return _mm512_permutexvar_ps(_mm512_castps_si512(k), _mm512_loadu_ps(t));
+}
 static inline xv xv_pow2_table16(xv k, xv_table16 table) {
   __m512i b = _mm512_castps_si512(k);
   return _mm512_castsi512_ps(
