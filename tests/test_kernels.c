@@ -534,8 +534,9 @@ void test_kernels_streaming_outputs_match(void) {
   int64_t bad_rows = 0;
   for (int r0 = 0; r0 < R; r0 += K) {
     size_t off = (size_t)r0 * C;
-    xent_tensor_t sx = xent_tensor_2d(x + off, XENT_F32, K, C), sy = xent_tensor_2d(ys, XENT_F32, K, C);
-    xent_tensor_t sg = xent_tensor_2d(gs, XENT_F32, K, C), sl = xent_tensor_1d(labels + r0, XENT_I64, K);
+    xent_tensor_t sx = xent_tensor_2d(x + off, XENT_F32, K, C);
+    xent_tensor_t sy = xent_tensor_2d(ys, XENT_F32, K, C), sg = xent_tensor_2d(gs, XENT_F32, K, C);
+    xent_tensor_t sl = xent_tensor_1d(labels + r0, XENT_I64, K);
     xent_tensor_t sloss = xent_tensor_1d(ls, XENT_F64, K);
     XT_OK(xent_softmax(&sx, -1, &sy));
     XT_OK(xent_sparse_softmax_cross_entropy(&sx, &sl, &o, &sloss, &sg));

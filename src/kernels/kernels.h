@@ -129,13 +129,18 @@ typedef struct xent__stream {
   float fix;
 } xent__stream;
 
-/* A stream over the 2n floats at `buffer` (64-byte aligned). */
-static inline void xent__stream_init(xent__stream *s, float *buffer, int64_t n) {
-  s->exps[0] = buffer, s->exps[1] = buffer + (n + 15) / 16 * 16;
-  s->n = n, s->waiting = 0, s->out = NULL, s->block = 0, s->written = 0, s->fix_at = -1;
-}
-/* Floats a stream's buffer needs for rows of n. */
+/* Floats a stream's buffer needs for rows of n: two rows, each rounded up to
+ * whole 64-byte lines. */
 static inline int64_t xent__stream_floats(int64_t n) { return 2 * ((n + 15) / 16 * 16); }
+
+/* s, made a stream over `buffer` (xent__stream_floats(n) floats, 64-byte
+ * aligned) for rows of n; NULL when buffer is NULL (ordinary stores). */
+static inline xent__stream *xent__stream_open(xent__stream *s, float *buffer, int64_t n) {
+  if (!buffer) return NULL;
+  s->exps[0] = buffer, s->exps[1] = buffer + xent__stream_floats(n) / 2;
+  s->n = n, s->waiting = 0, s->out = NULL, s->block = 0, s->written = 0, s->fix_at = -1;
+  return s;
+}
 
 typedef struct xent_f32_kernels {
   const char *isa;

@@ -515,9 +515,9 @@ static void sweep_task(void *ctx, int64_t task) {
     return;
   }
   xent_ref_sum sum = {0, 0};
-  float *stream_buffer = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
-  xent__stream stream_rows, *stream = NULL;
-  if (stream_buffer) xent__stream_init(&stream_rows, stream_buffer, n), stream = &stream_rows;
+  float *stream_buffer =
+      j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
+  xent__stream stream_rows, *stream = xent__stream_open(&stream_rows, stream_buffer, n);
   xent__rows_seek(&it, first);
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);

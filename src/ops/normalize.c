@@ -173,9 +173,9 @@ static void axis_task(void *ctx, int64_t task) {
     backward_rows_task(j, &it, first, last);
     return;
   }
-  float *stream_buffer = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
-  xent__stream stream_rows, *stream = NULL;
-  if (stream_buffer) xent__stream_init(&stream_rows, stream_buffer, n), stream = &stream_rows;
+  float *stream_buffer =
+      j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
+  xent__stream stream_rows, *stream = xent__stream_open(&stream_rows, stream_buffer, n);
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);
     if (j->fast && direct && j->fast((const float *)it.ptr[0], (float *)it.ptr[1], n, stream))

@@ -80,8 +80,10 @@ static inline void xv_transpose16(__m512 *r) {
     u[g][3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(hi01), _mm512_castps_pd(hi23)));
   }
   for (int k = 0; k < 4; k++) {
-    __m512 a = _mm512_shuffle_f32x4(u[0][k], u[1][k], 0x88), b = _mm512_shuffle_f32x4(u[0][k], u[1][k], 0xDD);
-    __m512 c = _mm512_shuffle_f32x4(u[2][k], u[3][k], 0x88), d = _mm512_shuffle_f32x4(u[2][k], u[3][k], 0xDD);
+    __m512 a = _mm512_shuffle_f32x4(u[0][k], u[1][k], 0x88);
+    __m512 b = _mm512_shuffle_f32x4(u[0][k], u[1][k], 0xDD);
+    __m512 c = _mm512_shuffle_f32x4(u[2][k], u[3][k], 0x88);
+    __m512 d = _mm512_shuffle_f32x4(u[2][k], u[3][k], 0xDD);
     r[k] = _mm512_shuffle_f32x4(a, c, 0x88), r[k + 8] = _mm512_shuffle_f32x4(a, c, 0xDD);
     r[k + 4] = _mm512_shuffle_f32x4(b, d, 0x88), r[k + 12] = _mm512_shuffle_f32x4(b, d, 0xDD);
   }
