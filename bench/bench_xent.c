@@ -29,14 +29,24 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Median of `reps` timed runs after one warm-up (which also faults in the
- * pages: outputs are supplied by the caller and reused). A slow operation
- * gets fewer runs, as many as fit in BENCH_BUDGET_S seconds but at least 3,
- * and a single one when the warm-up alone took longer than that. */
+/* Median times of an operation and of its memory floor, timed in turns
+ * (floor, operation, floor, operation, ...) after one warm-up of each (which
+ * also faults in the pages: outputs are supplied by the caller and reused).
+ * On a shared machine the bandwidth drifts by tens of percent within
+ * seconds; taken in turns, both medians come from the same stretch of time,
+ * so their ratio is not a comparison of two different moments. A slow pair
+ * gets fewer turns, as many as fit in BENCH_BUDGET_S seconds but at least 3,
+ * and a single one when the warm-ups alone took longer than that. */
 #define BENCH_BUDGET_S 10.0
 typedef void (*bench_fn)(void *ctx);
-static double median_time(bench_fn fn, void *ctx, int reps) {
-  double t[64], start = now();
+static double median(double *t, int n) {
+  qsort(t, (size_t)n, sizeof t[0], cmp_double);
+  return t[n / 2];
+}
+static double median_pair(bench_fn fn, void *ctx, bench_fn floor_fn, void *floor_ctx, int reps,
+                          double *floor_median) {
+  double t[64], tf[64], start = now();
+  floor_fn(floor_ctx);
   fn(ctx);
   double warm = now() - start;
   if (warm > BENCH_BUDGET_S) reps = 1;
@@ -44,11 +54,13 @@ static double median_time(bench_fn fn, void *ctx, int reps) {
     reps = warm * 3 > BENCH_BUDGET_S ? 3 : (int)(BENCH_BUDGET_S / warm);
   for (int i = 0; i < reps; i++) {
     double t0 = now();
+    floor_fn(floor_ctx);
+    double t1 = now();
     fn(ctx);
-    t[i] = now() - t0;
+    tf[i] = t1 - t0, t[i] = now() - t1;
   }
-  qsort(t, (size_t)reps, sizeof t[0], cmp_double);
-  return t[reps / 2];
+  *floor_median = median(tf, reps);
+  return median(t, reps);
 }
 
 typedef struct {
@@ -96,10 +108,13 @@ static void run_threads(int n, void (*task)(void *, int64_t), void *ctx) {
   run_one(&args[0]);
   for (int i = 1; i < n; i++) pthread_join(ids[i], NULL);
 }
-typedef struct { stream_ctx s; int copy; } stream_bench;
+/* An operation's floor: a copy per tensor it writes, a read per other
+ * tensor it reads. */
+typedef struct { stream_ctx s; int copies, reads; } stream_bench;
 static void stream_fn(void *c) {
   stream_bench *b = c;
-  run_threads(b->s.threads, b->copy ? stream_copy_task : stream_read_task, &b->s);
+  for (int i = 0; i < b->copies; i++) run_threads(b->s.threads, stream_copy_task, &b->s);
+  for (int i = 0; i < b->reads; i++) run_threads(b->s.threads, stream_read_task, &b->s);
 }
 
 /* ---- the operations ---- */
@@ -216,11 +231,6 @@ int main(int argc, char **argv) {
     for (int tc = 0; tc < (all > 1 ? 2 : 1); tc++) {
       int threads = thread_counts[tc];
       xent_set_num_threads(threads);
-      /* the floors: read the input once; read it and write an output once */
-      stream_bench sb = {{p.x, p.y, bytes / sizeof(double), threads}, 0};
-      double t_read = median_time(stream_fn, &sb, reps);
-      sb.copy = 1;
-      double t_copy = median_time(stream_fn, &sb, reps);
       /* reads: tensors read (x, and the targets for sigmoid CE); writes: 0 or 1 */
       struct { const char *name; bench_fn fn; int reads, writes; } ops[] = {
           {"softmax", op_softmax, 1, 1}, {"log_softmax", op_log_softmax, 1, 1},
@@ -229,10 +239,12 @@ int main(int argc, char **argv) {
       for (int o = 0; o < 5; o++) {
         if (only_op && strcmp(only_op, ops[o].name)) continue;
         if (ops[o].fn == op_sigmoid_ce_fwd_bwd) fill_targets(&p);
-        double t = median_time(ops[o].fn, &p, reps);
+        /* the floor copies x into g: no operation reads g (sigmoid CE's
+         * targets are in y) */
+        stream_bench sb = {{p.x, p.g, bytes / sizeof(double), threads}, ops[o].writes,
+                           ops[o].reads - ops[o].writes};
+        double floor_t, t = median_pair(ops[o].fn, &p, stream_fn, &sb, reps, &floor_t);
         double moved = (double)bytes * (ops[o].reads + ops[o].writes);
-        /* the floor: a copy per tensor written, a read per other tensor read */
-        double floor_t = ops[o].writes * t_copy + (ops[o].reads - ops[o].writes) * t_read;
         printf("%s\t%s\t%d\t%.3f\t%.1f\t%.3f\t%.2f\n", shape, ops[o].name, threads, 1e3 * t,
                moved / t / 1e9, 1e3 * floor_t, floor_t / t);
         fflush(stdout);
