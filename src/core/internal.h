@@ -156,9 +156,19 @@ void xent__rows_seek(xent__rows *it, int64_t r);
 
 /* ---- threads (parallel.c) ---- */
 
-/* Outputs larger than this (about the last-level cache) are written with
- * non-temporal stores by the fast kernels that offer it. */
+/* Outputs larger than this (about the last-level cache) whose rows have at
+ * least XENT__STREAM_MIN_ROW elements are written with non-temporal stores
+ * by the fast kernels that offer it. Shorter rows are faster with ordinary
+ * stores (measured at 32768 x 1000 and 512 x 32000 on the 2-core AVX-512
+ * machine: 20-35% and 5-10%; see docs/performance.md, fourth session). */
 #define XENT__STREAM_BYTES ((int64_t)32 << 20)
+#define XENT__STREAM_MIN_ROW ((int64_t)1 << 16)
+static inline int xent__stream_wanted(int64_t rows, int64_t length) {
+  return length >= XENT__STREAM_MIN_ROW &&
+         rows * length * (int64_t)sizeof(float) > XENT__STREAM_BYTES;
+}
+/* Floats in a stream buffer for rows of n: whole 64-byte lines. */
+static inline int64_t xent__stream_floats(int64_t n) { return (n + 15) / 16 * 16; }
 
 /* Below this many elements of work a call runs on the calling thread. */
 #define XENT__PARALLEL_MIN_WORK (1 << 18)

@@ -108,52 +108,20 @@ long double xent_ref_log_sigmoid_grad_l(double x);
 
 /*
  * Outputs written once, with non-temporal stores, for problems larger than
- * the caches (see XENT__STREAM_BYTES). A row's exps wait in a buffer until
- * its denominator is known; the row is then left waiting, and its output is
- * written block by block while the next row is swept, so that writing one
- * row overlaps reading the next. Two buffers of `n` floats take turns. The
- * bits are those of ordinary stores. Every row streamed through one
- * xent__stream has the same length n; stream_flush writes the row still
- * waiting, which must happen before the outputs are read.
+ * the caches whose rows are long (see XENT__STREAM_BYTES): the row's exps go
+ * to a buffer of n floats (`stream`, 64-byte aligned, from the caller's row
+ * buffers) until its denominator is known, and the output is then written
+ * from it. The bits are those of ordinary stores.
  */
-#define XENT__STREAM_MAX_BLOCKS 256
-typedef struct xent__stream {
-  float *exps[2];  /* the waiting row's exps and the next row's, n floats each */
-  int64_t n;
-  int waiting;     /* exps[waiting] holds the waiting row's exps */
-  float *out;      /* the waiting row's output; NULL when none waits */
-  int64_t block;   /* entries per block (the kernels' sweep blocks) */
-  int64_t written; /* blocks of the waiting row already written */
-  float factor[XENT__STREAM_MAX_BLOCKS]; /* out = exps * factor, block by block */
-  int64_t fix_at;  /* then out[fix_at] = fix (the label's entry), if >= 0 */
-  float fix;
-} xent__stream;
-
-/* Floats a stream's buffer needs for rows of n: two rows, each rounded up to
- * whole 64-byte lines. */
-static inline int64_t xent__stream_floats(int64_t n) { return 2 * ((n + 15) / 16 * 16); }
-
-/* s, made a stream over `buffer` (xent__stream_floats(n) floats, 64-byte
- * aligned) for rows of n; NULL when buffer is NULL (ordinary stores). */
-static inline xent__stream *xent__stream_open(xent__stream *s, float *buffer, int64_t n) {
-  if (!buffer) return NULL;
-  s->exps[0] = buffer, s->exps[1] = buffer + xent__stream_floats(n) / 2;
-  s->n = n, s->waiting = 0, s->out = NULL, s->block = 0, s->written = 0, s->fix_at = -1;
-  return s;
-}
-
 typedef struct xent_f32_kernels {
   const char *isa;
   int block; /* rows per small-C call */
-  /* `stream`, when not NULL, asks for the output written through it (see
-   * xent__stream): it may still be waiting when the call returns, until
-   * stream_flush. A declined row writes nothing of its own, but may have
-   * written some of the waiting row. */
-  int (*softmax)(const float *x, float *y, int64_t n, xent__stream *stream);
-  int (*log_softmax)(const float *x, float *y, int64_t n, xent__stream *stream);
+  /* `stream`, when not NULL, asks for the output streamed through that
+   * buffer (see above); log_softmax ignores it. */
+  int (*softmax)(const float *x, float *y, int64_t n, float *stream);
+  int (*log_softmax)(const float *x, float *y, int64_t n, float *stream);
   int (*sparse_ce)(const float *x, int64_t label, float *g, double scale, int64_t n,
-                   double *loss, xent__stream *stream);
-  void (*stream_flush)(xent__stream *stream);
+                   double *loss, float *stream);
   /* Small C: `block` rows of n <= XENT_SMALL_C classes, contiguous. Rows that
    * hold NaN or whose maximum is infinite are not written; their lanes are
    * returned as a bit mask. sparse_ce_small reads `block` labels and
@@ -181,11 +149,10 @@ typedef struct xent_f32_kernels {
 } xent_f32_kernels;
 
 #define XENT__DECLARE_F32_KERNELS(prefix)                                          \
-  int prefix##softmax_f32(const float *x, float *y, int64_t n, xent__stream *stream);    \
-  int prefix##log_softmax_f32(const float *x, float *y, int64_t n, xent__stream *stream); \
+  int prefix##softmax_f32(const float *x, float *y, int64_t n, float *stream);           \
+  int prefix##log_softmax_f32(const float *x, float *y, int64_t n, float *stream);       \
   int prefix##sparse_ce_f32(const float *x, int64_t label, float *g, double scale,        \
-                            int64_t n, double *loss, xent__stream *stream);               \
-  void prefix##stream_flush_f32(xent__stream *stream);                                    \
+                            int64_t n, double *loss, float *stream);                      \
   unsigned prefix##softmax_small_f32(const float *x, float *y, int64_t n);        \
   unsigned prefix##log_softmax_small_f32(const float *x, float *y, int64_t n);    \
   unsigned prefix##sparse_ce_small_f32(const float *x, const int32_t *labels, float *g, \

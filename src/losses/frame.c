@@ -309,7 +309,7 @@ typedef struct {
   xent__rows rows; /* at row 0; each task copies and seeks it */
   int64_t rows_per_task;
   double *partial;
-  int (*fast)(const float *, int64_t, float *, double, int64_t, double *, xent__stream *);
+  int (*fast)(const float *, int64_t, float *, double, int64_t, double *, float *);
   int stream; /* gradients too large for the caches: non-temporal stores */
   xent__row_buffers buffers; /* the stream kernels' row buffers */
   unsigned (*small)(const float *, const int32_t *, float *, const float *, int64_t, double *);
@@ -515,9 +515,7 @@ static void sweep_task(void *ctx, int64_t task) {
     return;
   }
   xent_ref_sum sum = {0, 0};
-  float *stream_buffer =
-      j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
-  xent__stream stream_rows, *stream = xent__stream_open(&stream_rows, stream_buffer, n);
+  float *stream = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
   xent__rows_seek(&it, first);
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);
@@ -613,8 +611,7 @@ static void sweep_task(void *ctx, int64_t task) {
     ref_buffers b = {x, t, g, l, work};
     reference_position(j, it.ptr, it.row_stride, label, wp, upp, &b, &sum);
   }
-  if (stream) xent__fast_f32()->stream_flush(stream); /* the last row still waits */
-  xent__row_buffers_give(&j->buffers, stream_buffer);
+  xent__row_buffers_give(&j->buffers, stream);
   xent__scratch_free(&buf);
   j->partial[task] = xent_ref_sum_value(&sum);
 }
@@ -714,7 +711,7 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   j.block = s->small_block;
   j.plain = is_plain(f, &j.rows);
   j.flat_rows = flat_kernel_applies(f);
-  j.stream = s->grad && j.rows.count * f->classes * (int64_t)sizeof(float) > XENT__STREAM_BYTES;
+  j.stream = s->grad && xent__stream_wanted(j.rows.count, f->classes);
   j.dense = s->fast_dense_f32 && s->target_kind == XENT__TARGET_DENSE && !s->elementwise &&
                     s->pred->dtype == XENT_F32 && s->target->dtype == XENT_F32 &&
                     (!s->grad || s->grad->dtype == XENT_F32)

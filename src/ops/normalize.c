@@ -14,7 +14,7 @@ typedef void (*row_op)(const double *a, const double *b, double scalar,
 
 /* A fast kernel for contiguous f32 rows (NULL when there is none); returns 0
  * for rows it leaves to the reference kernel. */
-typedef int (*fast_row_op)(const float *x, float *y, int64_t n, xent__stream *stream);
+typedef int (*fast_row_op)(const float *x, float *y, int64_t n, float *stream);
 
 /* The same for a block of rows with few classes (kernels.h); returns the
  * lanes it leaves to the reference kernel. */
@@ -173,9 +173,7 @@ static void axis_task(void *ctx, int64_t task) {
     backward_rows_task(j, &it, first, last);
     return;
   }
-  float *stream_buffer =
-      j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
-  xent__stream stream_rows, *stream = xent__stream_open(&stream_rows, stream_buffer, n);
+  float *stream = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);
     if (j->fast && direct && j->fast((const float *)it.ptr[0], (float *)it.ptr[1], n, stream))
@@ -196,8 +194,7 @@ static void axis_task(void *ctx, int64_t task) {
     }
     reference_row(j, it.ptr, sa.p, sb.p);
   }
-  if (stream) xent__fast_f32()->stream_flush(stream); /* the last row still waits */
-  xent__row_buffers_give(&j->buffers, stream_buffer);
+  xent__row_buffers_give(&j->buffers, stream);
   xent__scratch_free(&sa);
   xent__scratch_free(&sb);
 }
@@ -252,7 +249,7 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
   job.small = f32 && small && job.rows.length <= XENT_SMALL_C ? small : NULL;
   job.block = block;
   job.fast2 = f32 && fast2 && b && b->dtype == XENT_F32 ? fast2 : NULL;
-  job.stream = job.rows.count * job.rows.length * (int64_t)sizeof(float) > XENT__STREAM_BYTES;
+  job.stream = xent__stream_wanted(job.rows.count, job.rows.length);
   job.rows_per_task = xent__rows_per_task(job.rows.length);
   atomic_init(&job.failed, 0);
   int64_t ntasks = (job.rows.count + job.rows_per_task - 1) / job.rows_per_task;

@@ -47,6 +47,10 @@ static inline xv_mask xv_neq(xv a, xv b) { return _mm256_cmp_ps(a, b, _CMP_NEQ_U
 static inline xv xv_select(xv_mask m, xv if_set, xv if_clear) {
   return _mm256_blendv_ps(if_clear, if_set, m);
 }
+/* a + b in the lanes of m, a in the others */
+static inline xv xv_add_where(xv a, xv_mask m, xv b) {
+  return xv_add(a, xv_select(m, b, xv_set1(0.0f)));
+}
 /* v[i] = base[i * stride] for every lane (stride in elements) */
 static inline xv xv_gather(const float *base, int64_t stride) {
   __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),

@@ -39,6 +39,8 @@ static inline xv_mask xv_neq(xv a, xv b) { return _mm512_cmp_ps_mask(a, b, _CMP_
 static inline xv xv_select(xv_mask m, xv if_set, xv if_clear) {
   return _mm512_mask_blend_ps(m, if_clear, if_set);
 }
+/* a + b in the lanes of m, a in the others */
+static inline xv xv_add_where(xv a, xv_mask m, xv b) { return _mm512_mask_add_ps(a, m, a, b); }
 /* v[i] = base[i * stride] for every lane (stride in elements) */
 static inline xv xv_gather(const float *base, int64_t stride) {
   __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,

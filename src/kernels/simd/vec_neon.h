@@ -61,6 +61,10 @@ static inline xv_mask xv_neq(xv a, xv b) { return vmvnq_u32(vceqq_f32(a, b)); }
 static inline xv xv_select(xv_mask m, xv if_set, xv if_clear) {
   return vbslq_f32(m, if_set, if_clear);
 }
+/* a + b in the lanes of m, a in the others */
+static inline xv xv_add_where(xv a, xv_mask m, xv b) {
+  return xv_add(a, xv_select(m, b, xv_set1(0.0f)));
+}
 /* v[i] = base[i * stride] for every lane (stride in elements) */
 static inline xv xv_gather(const float *base, int64_t stride) {
   float lanes[XV_LEN] = {base[0], base[stride], base[2 * stride], base[3 * stride]};
