@@ -611,6 +611,56 @@ void test_ce_gradient_matches_finite_differences(void) {
   }
 }
 
+/* The label scan that gives the mean's divisor, for i32 and i64 labels, on
+ * f32 logits of 3 classes (the small-C kernels): the mean over the labels
+ * not ignored against long double, and the first bad label named. */
+void test_ce_label_scan_i32_and_i64(void) {
+  enum { R = 40, C = 3 };
+  float x[R * C], g[R * C];
+  double xd[C], v;
+  int64_t y64[R];
+  int32_t y32[R];
+  xt_rng rng = {4242};
+  for (int i = 0; i < R * C; i++) x[i] = (float)(xt_normal(&rng) * 3);
+  long double total = 0;
+  int counted = 0;
+  for (int r = 0; r < R; r++) {
+    y64[r] = r % 7 == 3 ? -100 : r % C;
+    y32[r] = (int32_t)y64[r];
+    if (y64[r] == -100) continue;
+    long double nls[C];
+    for (int c = 0; c < C; c++) xd[c] = x[r * C + c];
+    ref_neg_log_softmax(xd, C, nls);
+    total += nls[y64[r]], counted++;
+  }
+  xent_ce_options_t o = xent_ce_options_default();
+  o.ignore_index = -100;
+  xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, R, C), tg = xent_tensor_2d(g, XENT_F32, R, C);
+  xent_tensor_t tv = scalar(&v), t64 = vec_i64(y64, R), t32 = xent_tensor_1d(y32, XENT_I32, R);
+  for (int k = 0; k < 2; k++) {
+    XT_OK(xent_sparse_softmax_cross_entropy(&tx, k ? &t32 : &t64, &o, &tv, &tg));
+    double want = (double)(total / counted);
+    XT_CHECK_MSG(fabs(v - want) <= 1e-6 * fabs(want), "%s labels: mean %.17g, want %.17g",
+                 k ? "i32" : "i64", v, want);
+  }
+  /* out of range, after the first block of rows; the first one is named */
+  y64[30] = -1, y32[30] = 3, y64[35] = 3, y32[35] = -1;
+  for (int i = 0; i < R * C; i++) g[i] = 42;
+  XT_CHECK_STATUS(xent_sparse_softmax_cross_entropy(&tx, &t64, &o, &tv, &tg), XENT_ERR_INDEX);
+  XT_CHECK_MSG(strcmp(xent_last_error(), "labels[30] = -1 is outside [0, 3)") == 0, "'%s'",
+               xent_last_error());
+  XT_CHECK_STATUS(xent_sparse_softmax_cross_entropy(&tx, &t32, &o, &tv, &tg), XENT_ERR_INDEX);
+  XT_CHECK_MSG(strcmp(xent_last_error(), "labels[30] = 3 is outside [0, 3)") == 0, "'%s'",
+               xent_last_error());
+  y64[30] = (int64_t)1 << 40;
+  XT_CHECK_STATUS(xent_sparse_softmax_cross_entropy(&tx, &t64, &o, &tv, &tg), XENT_ERR_INDEX);
+  XT_CHECK_MSG(strcmp(xent_last_error(), "labels[30] = 1099511627776 is outside [0, 3)") == 0,
+               "'%s'", xent_last_error());
+  int untouched = 1;
+  for (int i = 0; i < R * C; i++) untouched &= g[i] == 42;
+  XT_CHECK_MSG(untouched, "the gradient was written before the labels were checked");
+}
+
 /* ---- argument errors ---- */
 
 void test_ce_errors_name_the_problem(void) {

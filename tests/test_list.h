@@ -48,6 +48,7 @@ XT(ce_sigmoid_against_reference)
 XT(ce_upstream_scales_gradient)
 XT(ce_channels_first_matches_channels_last)
 XT(ce_gradient_matches_finite_differences)
+XT(ce_label_scan_i32_and_i64)
 XT(ce_errors_name_the_problem)
 /* losses on probabilities, focal, regression, segmentation, distillation
  * (tests/test_losses_*.c) */

@@ -85,15 +85,6 @@ double xent__load(const void *p, xent_dtype_t dtype) {
   return NAN;
 }
 
-int64_t xent__load_index(const void *p, xent_dtype_t dtype) {
-  switch (dtype) {
-    case XENT_I32: return *(const int32_t *)p;
-    case XENT_I64: return *(const int64_t *)p;
-    case XENT_U8: return *(const uint8_t *)p;
-    default: return INT64_MIN;
-  }
-}
-
 void xent__store(void *p, xent_dtype_t dtype, double v) {
   switch (dtype) {
     case XENT_F32: *(float *)p = (float)v; return;

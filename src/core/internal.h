@@ -92,8 +92,16 @@ void xent__store(void *p, xent_dtype_t dtype, double v);
 /* Rounds v to the precision of `dtype` and back (identity for f64). */
 double xent__round_to(double v, xent_dtype_t dtype);
 
-/* Reads an integer label exactly. */
-int64_t xent__load_index(const void *p, xent_dtype_t dtype);
+/* Reads an integer label exactly. Inline: loss loops read one a row, and at
+ * small C the call cost as much as the row. */
+static inline int64_t xent__load_index(const void *p, xent_dtype_t dtype) {
+  switch (dtype) {
+    case XENT_I32: return *(const int32_t *)p;
+    case XENT_I64: return *(const int64_t *)p;
+    case XENT_U8: return *(const uint8_t *)p;
+    default: return INT64_MIN;
+  }
+}
 
 /* Strided row <-> contiguous double buffer. Strides are in elements. */
 void xent__gather(double *dst, const void *src, int64_t stride, int64_t n,

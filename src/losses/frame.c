@@ -206,6 +206,34 @@ static double weight_at(const frame *f, const char *ptr) {
   return f->o->sample_weights ? xent__load(ptr, f->weight_view.dtype) : 1.0;
 }
 
+/* How many of `rows` adjacent i32 or i64 labels are not `ignore`, when all
+ * of those are in [0, classes); -1 otherwise (another dtype, or a label to
+ * name in an error). Without branches: at small C a scan label by label
+ * costs about as much as the loss itself. */
+static int64_t count_labels(const char *lab, xent_dtype_t dtype, int64_t rows, int64_t classes,
+                            int64_t ignore) {
+  int64_t counted = 0;
+  int bad = 0;
+  if (dtype == XENT_I64) {
+    const int64_t *l = (const int64_t *)lab;
+    for (int64_t r = 0; r < rows; r++) {
+      int keep = l[r] != ignore;
+      counted += keep;
+      bad |= keep & ((uint64_t)l[r] >= (uint64_t)classes);
+    }
+  } else if (dtype == XENT_I32) {
+    const int32_t *l = (const int32_t *)lab;
+    for (int64_t r = 0; r < rows; r++) {
+      int keep = l[r] != ignore;
+      counted += keep;
+      bad |= keep & ((uint64_t)(int64_t)l[r] >= (uint64_t)classes);
+    }
+  } else {
+    return -1;
+  }
+  return bad ? -1 : counted;
+}
+
 /* The first sweep without masks, lengths or sample weights, over adjacent
  * labels: a scan of the label array. */
 static xent_status_t divisor_plain(const frame *f, const xent__rows *it, double *out) {
@@ -213,9 +241,12 @@ static xent_status_t divisor_plain(const frame *f, const xent__rows *it, double 
   const xent_ce_options_t *o = f->o;
   const char *lab = it->ptr[T_TARGET];
   size_t lsize = xent_dtype_size(s->target->dtype);
-  int64_t counted = 0;
+  int64_t fast = s->label_weights ? -1
+                                  : count_labels(lab, s->target->dtype, it->count, f->classes,
+                                                 o->ignore_index);
+  int64_t counted = fast >= 0 ? fast : 0;
   xent_ref_sum weights = {0, 0};
-  for (int64_t r = 0; r < it->count; r++) {
+  for (int64_t r = 0; fast < 0 && r < it->count; r++) {
     int64_t label = xent__load_index(lab + (size_t)r * lsize, s->target->dtype);
     if (label == o->ignore_index) continue;
     if (label < 0 || label >= f->classes) {
@@ -436,6 +467,34 @@ static void small_general(sweep_job *j, xent__rows *it, int64_t first, int64_t l
  * the caller's arrays. A block holding an ignored label, and the rows left
  * over at the end, take small_general. Both add losses in row order, so the
  * result is the same as small_general alone would give. */
+/* `count` labels of a small-C block into out (the caller has checked every
+ * label's range); returns whether one of them is `ignore`. */
+static int read_labels(const char *lab, xent_dtype_t dtype, int count, int64_t ignore,
+                       int32_t *out) {
+  int ignored = 0;
+  if (dtype == XENT_I64) {
+    for (int l = 0; l < count; l++) {
+      int64_t v = ((const int64_t *)lab)[l];
+      out[l] = (int32_t)v, ignored |= v == ignore;
+    }
+  } else {
+    size_t size = xent_dtype_size(dtype);
+    for (int l = 0; l < count; l++) {
+      int64_t v = xent__load_index(lab + (size_t)l * size, dtype);
+      out[l] = (int32_t)v, ignored |= v == ignore;
+    }
+  }
+  return ignored;
+}
+
+/* xent_ref_sum_add on two scalars, which the compiler keeps in registers
+ * (the same operations, so the same bits). */
+static inline void neumaier_add(double *sum, double *comp, double v) {
+  xent_ref_sum s = {*sum, *comp};
+  xent_ref_sum_add(&s, v);
+  *sum = s.sum, *comp = s.comp;
+}
+
 static void sweep_small_task(sweep_job *j, xent__rows *it, int64_t first, int64_t last,
                              int64_t task) {
   const frame *f = j->f;
@@ -457,24 +516,31 @@ static void sweep_small_task(sweep_job *j, xent__rows *it, int64_t first, int64_
     ref_buffers b = {scratch, scratch + n, scratch + 2 * n, scratch + 3 * n, scratch + 4 * n};
     for (; r + block <= last; r += block) {
       int32_t labels[16];
-      int ignored = 0;
-      for (int l = 0; l < block; l++) {
-        int64_t v = xent__load_index(lab + (size_t)(r - first + l) * lsize, s->target->dtype);
-        labels[l] = (int32_t)v;
-        ignored |= v == f->o->ignore_index;
-      }
+      int ignored = read_labels(lab + (size_t)(r - first) * lsize, s->target->dtype, block,
+                                f->o->ignore_index, labels);
       if (ignored) {
-        small_general(j, it, r, r + block, &sum);
+        /* through a copy, so that sum can stay in registers */
+        xent_ref_sum part = sum;
+        small_general(j, it, r, r + block, &part);
+        sum = part;
         continue;
       }
       int64_t off = (r - first) * n;
       unsigned bad = j->small(x + off, labels, g ? g + off : NULL, gscale, n, losses);
+      if (!bad && !loss_out) { /* the common case, kept tight */
+        double t = sum.sum, c = sum.comp;
+        for (int l = 0; l < block; l++) neumaier_add(&t, &c, losses[l]);
+        sum.sum = t, sum.comp = c;
+        continue;
+      }
       for (int l = 0; l < block; l++) {
         char *lp = loss_out ? loss_out + (size_t)(r - first + l) * loss_size : NULL;
         if (bad >> l & 1) {
           char *ptr[T_COUNT] = {(char *)(x + off + l * n), g ? (char *)(g + off + l * n) : NULL,
                                 NULL, lp, NULL, NULL, NULL};
-          reference_position(j, ptr, it->row_stride, labels[l], &one, &one, &b, &sum);
+          xent_ref_sum part = sum;
+          reference_position(j, ptr, it->row_stride, labels[l], &one, &one, &b, &part);
+          sum = part;
           continue;
         }
         xent_ref_sum_add(&sum, losses[l]);
@@ -482,8 +548,9 @@ static void sweep_small_task(sweep_job *j, xent__rows *it, int64_t first, int64_
       }
     }
   }
-  if (r < last) small_general(j, it, r, last, &sum);
-  j->partial[task] = xent_ref_sum_value(&sum);
+  xent_ref_sum part = sum;
+  if (r < last) small_general(j, it, r, last, &part);
+  j->partial[task] = xent_ref_sum_value(&part);
 }
 
 static void sweep_task(void *ctx, int64_t task) {
