@@ -57,7 +57,7 @@ peers:
 	bash tools/peers_env.sh
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD_AARCH64)
 
 # The Python binding (python/), tested live against the real NumPy,
 # scikit-learn, PyTorch and TensorFlow/Keras in the project-local .peers-venv
