@@ -8,7 +8,8 @@
  * available memory is skipped with a "# skipped" line.
  *
  * usage: bench_xent [--quick] [--dtype f32|f64] [--shape RxC] [--op NAME]
- * (--shape and --op pick one shape or one operation, for working on a kernel)
+ * (--shape and --op pick one shape or one operation, for working on a kernel;
+ * --op logsumexp is the one operation not in the default suite)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -137,6 +138,13 @@ static void op_ce(problem *p, int with_grad) {
   xent_tensor_t loss = xent_tensor_1d(&p->loss, XENT_F64, 1);
   if (xent_sparse_softmax_cross_entropy(&x, &l, NULL, &loss, with_grad ? &g : NULL)) abort();
 }
+/* logsumexp of each row into y's first column (f32 and f64 alike: y has room) */
+static void op_logsumexp(void *c) {
+  problem *p = c;
+  xent_tensor_t x = xent_tensor_2d(p->x, p->dtype, p->rows, p->cols);
+  xent_tensor_t out = xent_tensor_1d(p->y, p->dtype, p->rows);
+  if (xent_logsumexp(&x, -1, &out)) abort();
+}
 static void op_ce_fwd(void *c) { op_ce(c, 0); }
 static void op_ce_fwd_bwd(void *c) { op_ce(c, 1); }
 /* Multi-label sigmoid CE, loss and gradient, with PyTorch's "mean" of
@@ -235,9 +243,11 @@ int main(int argc, char **argv) {
       struct { const char *name; bench_fn fn; int reads, writes; } ops[] = {
           {"softmax", op_softmax, 1, 1}, {"log_softmax", op_log_softmax, 1, 1},
           {"sparse_ce_fwd", op_ce_fwd, 1, 0}, {"sparse_ce_fwd_bwd", op_ce_fwd_bwd, 1, 1},
-          {"sigmoid_ce_fwd_bwd", op_sigmoid_ce_fwd_bwd, 2, 1}};
-      for (int o = 0; o < 5; o++) {
-        if (only_op && strcmp(only_op, ops[o].name)) continue;
+          {"sigmoid_ce_fwd_bwd", op_sigmoid_ce_fwd_bwd, 2, 1},
+          {"logsumexp", op_logsumexp, 1, 0}};
+      for (int o = 0; o < 6; o++) {
+        if (only_op ? strcmp(only_op, ops[o].name) != 0 : ops[o].fn == op_logsumexp)
+          continue; /* logsumexp (no peer in the report) only when named by --op */
         if (ops[o].fn == op_sigmoid_ce_fwd_bwd) fill_targets(&p);
         /* the floor copies x into g: no operation reads g (sigmoid CE's
          * targets are in y) */

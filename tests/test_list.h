@@ -95,6 +95,7 @@ XT(gradcheck_logit_backward)
 XT(gradcheck_logit_backward_eps)
 /* foundation operations: behaviour and edge cases (test_ops.c) */
 XT(softmax_seed_examples)
+XT(logsumexp_f32_long_rows_and_small_scales)
 XT(normalizers_match_long_double)
 XT(normalizers_shift_invariance)
 XT(log_softmax_dominant_logit)

@@ -122,6 +122,8 @@ typedef struct xent_f32_kernels {
   int (*log_softmax)(const float *x, float *y, int64_t n, float *stream);
   int (*sparse_ce)(const float *x, int64_t label, float *g, double scale, int64_t n,
                    double *loss, float *stream);
+  /* log(sum(exp(x))) of a row, in double from f32 exps (for f32 outputs) */
+  int (*logsumexp)(const float *x, int64_t n, double *lse);
   /* Small C: `block` rows of n <= XENT_SMALL_C classes, contiguous. Rows that
    * hold NaN or whose maximum is infinite are not written; their lanes are
    * returned as a bit mask. sparse_ce_small reads `block` labels and
@@ -153,6 +155,7 @@ typedef struct xent_f32_kernels {
   int prefix##log_softmax_f32(const float *x, float *y, int64_t n, float *stream);       \
   int prefix##sparse_ce_f32(const float *x, int64_t label, float *g, double scale,        \
                             int64_t n, double *loss, float *stream);                      \
+  int prefix##logsumexp_f32(const float *x, int64_t n, double *lse);                      \
   unsigned prefix##softmax_small_f32(const float *x, float *y, int64_t n);        \
   unsigned prefix##log_softmax_small_f32(const float *x, float *y, int64_t n);    \
   unsigned prefix##sparse_ce_small_f32(const float *x, const int32_t *labels, float *g, \

@@ -299,6 +299,53 @@ xent_status_t xent_logsumexp_backward(const xent_tensor_t *x,
                     op_logsumexp_backward, NULL, NULL, 0, NULL);
 }
 
+/* logsumexp, one value per row. f32 rows into an f32 output take the fast
+ * kernel, strided ones through an f32 copy (the same bits, so layouts
+ * agree); other types, and the rows it declines, the reference kernel. */
+typedef struct {
+  xent__rows rows;
+  const xent_tensor_t *x, *out;
+  int (*fast)(const float *x, int64_t n, double *lse);
+  int64_t rows_per_task;
+  atomic_int failed; /* scratch allocation failed in a task */
+} lse_job;
+
+static void lse_task(void *ctx, int64_t task) {
+  lse_job *j = ctx;
+  xent__rows it = j->rows;
+  int64_t n = it.length, first = task * j->rows_per_task;
+  int64_t last = first + j->rows_per_task < it.count ? first + j->rows_per_task : it.count;
+  xent__scratch s = {0}; /* n doubles (or n floats), taken when first needed */
+  xent__rows_seek(&it, first);
+  for (int64_t r = first; r < last; r++) {
+    if (r > first) xent__rows_next(&it);
+    if (!s.p && (it.row_stride[0] != 1 || !j->fast) && xent__scratch_get(&s, n, "")) {
+      atomic_store(&j->failed, 1);
+      return;
+    }
+    double v;
+    if (j->fast) {
+      const float *row = (const float *)it.ptr[0];
+      if (it.row_stride[0] != 1) {
+        float *copy = (float *)s.p;
+        for (int64_t c = 0; c < n; c++) copy[c] = row[c * it.row_stride[0]];
+        row = copy;
+      }
+      if (j->fast(row, n, &v)) {
+        xent__store(it.ptr[1], j->out->dtype, v);
+        continue;
+      }
+      if (!s.p && xent__scratch_get(&s, n, "")) {
+        atomic_store(&j->failed, 1);
+        return;
+      }
+    }
+    xent__gather(s.p, it.ptr[0], it.row_stride[0], n, j->x->dtype);
+    xent__store(it.ptr[1], j->out->dtype, xent_ref_logsumexp_row(s.p, n));
+  }
+  xent__scratch_free(&s);
+}
+
 xent_status_t xent_logsumexp(const xent_tensor_t *x, int axis,
                              const xent_tensor_t *out) {
   xent__clear_error();
@@ -312,16 +359,18 @@ xent_status_t xent_logsumexp(const xent_tensor_t *x, int axis,
 
   const xent_tensor_t *group[2] = {x, out};
   int group_axis[2] = {ax, out_axis};
-  xent__rows it;
-  xent__rows_init(&it, 2, group, ax, group_axis);
-  if (it.count == 0) return XENT_OK;
-  xent__scratch s;
-  XENT__TRY(xent__scratch_get(&s, it.length, "out"));
-  for (int64_t r = 0; r < it.count; r++) {
-    if (r) xent__rows_next(&it);
-    xent__gather(s.p, it.ptr[0], it.row_stride[0], it.length, x->dtype);
-    xent__store(it.ptr[1], out->dtype, xent_ref_logsumexp_row(s.p, it.length));
-  }
-  xent__scratch_free(&s);
+  lse_job job;
+  xent__rows_init(&job.rows, 2, group, ax, group_axis);
+  if (job.rows.count == 0) return XENT_OK;
+  const xent_f32_kernels *k = xent__fast_f32();
+  job.x = x, job.out = out;
+  job.fast = k && x->dtype == XENT_F32 && out->dtype == XENT_F32 ? k->logsumexp : NULL;
+  job.rows_per_task = xent__rows_per_task(job.rows.length);
+  atomic_init(&job.failed, 0);
+  int64_t ntasks = (job.rows.count + job.rows_per_task - 1) / job.rows_per_task;
+  xent__parallel_for(ntasks, job.rows.count * (job.rows.length ? job.rows.length : 1), lse_task,
+                     &job);
+  if (atomic_load(&job.failed))
+    return xent__fail(XENT_ERR_NOMEM, "could not allocate scratch for out");
   return XENT_OK;
 }
