@@ -255,9 +255,9 @@ XENT_API uint16_t xent_f64_to_bf16(double value);
  *   f32 (reference), f16, bf16: softmax and log_softmax within 1 ulp;
  *   f64: softmax within 4 ulp, log_softmax within 3 ulp;
  *   logsumexp: within 1 ulp (f32) or 4 ulp (f64) of max(|logsumexp|, |m|).
- *   (The fast f32 kernels compute logsumexp from float exps; a row where that
- *   could miss the 1-ulp bound, which needs |logsumexp| and |m| both below
- *   4, is computed by the reference instead.)
+ *   (The fast f32 kernels compute logsumexp from float exps, for rows of more
+ *   than 16 entries; a row where that could miss the 1-ulp bound, which needs
+ *   |logsumexp| and |m| both below 8, is computed by the reference instead.)
  *   When logsumexp is near 0 because m is near -log1p(s), the problem itself
  *   is ill-conditioned (the inputs' last bits decide the answer), so the bound
  *   is relative to |m| there.

@@ -299,9 +299,10 @@ xent_status_t xent_logsumexp_backward(const xent_tensor_t *x,
                     op_logsumexp_backward, NULL, NULL, 0, NULL);
 }
 
-/* logsumexp, one value per row. f32 rows into an f32 output take the fast
- * kernel, strided ones through an f32 copy (the same bits, so layouts
- * agree); other types, and the rows it declines, the reference kernel. */
+/* logsumexp, one value per row. f32 rows of more than XENT_SMALL_C into an
+ * f32 output take the fast kernel, strided ones through an f32 copy (the
+ * same bits, so layouts agree); other rows, and the rows it declines, the
+ * reference kernel. */
 typedef struct {
   xent__rows rows;
   const xent_tensor_t *x, *out;
@@ -364,7 +365,12 @@ xent_status_t xent_logsumexp(const xent_tensor_t *x, int axis,
   if (job.rows.count == 0) return XENT_OK;
   const xent_f32_kernels *k = xent__fast_f32();
   job.x = x, job.out = out;
-  job.fast = k && x->dtype == XENT_F32 && out->dtype == XENT_F32 ? k->logsumexp : NULL;
+  /* Rows of at most XENT_SMALL_C mostly have a small logsumexp, where the
+   * kernel declines and the row would be computed twice: the reference. */
+  job.fast = k && x->dtype == XENT_F32 && out->dtype == XENT_F32 &&
+                     job.rows.length > XENT_SMALL_C
+                 ? k->logsumexp
+                 : NULL;
   job.rows_per_task = xent__rows_per_task(job.rows.length);
   atomic_init(&job.failed, 0);
   int64_t ntasks = (job.rows.count + job.rows_per_task - 1) / job.rows_per_task;
