@@ -1279,11 +1279,18 @@ static xent_status_t th_ce(const void *ctx, const xent_tensor_t *a, const xent_t
   return ((const ce_ctx *)ctx)->fn(a, b, o, loss, grad);
 }
 
+/* A loss with only the shared options (cross-entropy's signature). */
+static PyObject *call_plain(ce_fn fn, loss_shape_t shape, const char *fname,
+                            const char *a_name, const char *b_name, PyObject *args,
+                            PyObject *kwargs) {
+  ce_ctx ctx = {fn};
+  loss_spec spec = {fname, a_name, b_name, shape, th_ce, &ctx, NULL, NULL};
+  return run_loss(&spec, args, kwargs);
+}
+
 static PyObject *call_ce(loss_shape_t shape, ce_fn fn, const char *fname, PyObject *args,
                          PyObject *kwargs) {
-  ce_ctx ctx = {fn};
-  loss_spec spec = {fname, "logits", "labels", shape, th_ce, &ctx, NULL, NULL};
-  return run_loss(&spec, args, kwargs);
+  return call_plain(fn, shape, fname, "logits", "labels", args, kwargs);
 }
 
 #define XPY_CE_DOC_TAIL                                                                  \
@@ -1413,31 +1420,6 @@ static PyObject *py_sparse_categorical_cross_entropy(PyObject *self, PyObject *a
 
 /* ---- losses with only the shared options ---- */
 
-static xent_status_t th_nll(const void *ctx, const xent_tensor_t *a, const xent_tensor_t *b,
-                            const xent_ce_options_t *o, const xent_tensor_t *loss,
-                            const xent_tensor_t *grad) {
-  (void)ctx;
-  return xent_nll_loss(a, b, o, loss, grad);
-}
-static xent_status_t th_mse(const void *ctx, const xent_tensor_t *a, const xent_tensor_t *b,
-                            const xent_ce_options_t *o, const xent_tensor_t *loss,
-                            const xent_tensor_t *grad) {
-  (void)ctx;
-  return xent_mean_squared_error(a, b, o, loss, grad);
-}
-static xent_status_t th_mae(const void *ctx, const xent_tensor_t *a, const xent_tensor_t *b,
-                            const xent_ce_options_t *o, const xent_tensor_t *loss,
-                            const xent_tensor_t *grad) {
-  (void)ctx;
-  return xent_mean_absolute_error(a, b, o, loss, grad);
-}
-static xent_status_t th_mpse(const void *ctx, const xent_tensor_t *a, const xent_tensor_t *b,
-                             const xent_ce_options_t *o, const xent_tensor_t *loss,
-                             const xent_tensor_t *grad) {
-  (void)ctx;
-  return xent_mean_pairwise_squared_error(a, b, o, loss, grad);
-}
-
 PyDoc_STRVAR(nll_loss_doc,
              "nll_loss(log_probs, labels, *, " XPY_LOSS_SHARED_SIG
              "Negative log-likelihood of log-probabilities against class indices\n"
@@ -1459,30 +1441,26 @@ PyDoc_STRVAR(mean_pairwise_squared_error_doc,
              "MPSE_TF_EAGER_COUNT counts as TensorFlow's eager mode with a scalar\n"
              "weight." XPY_LOSS_OPTIONS_DOC);
 
-static PyObject *call_plain(loss_thunk fn, loss_shape_t shape, const char *fname,
-                            const char *a_name, const char *b_name, PyObject *args,
-                            PyObject *kwargs) {
-  loss_spec spec = {fname, a_name, b_name, shape, fn, NULL, NULL, NULL};
-  return run_loss(&spec, args, kwargs);
-}
 static PyObject *py_nll_loss(PyObject *self, PyObject *args, PyObject *kwargs) {
   (void)self;
-  return call_plain(th_nll, LS_POSITIONS, "nll_loss", "log_probs", "labels", args, kwargs);
+  return call_plain(xent_nll_loss, LS_POSITIONS, "nll_loss", "log_probs", "labels", args,
+                    kwargs);
 }
 static PyObject *py_mean_squared_error(PyObject *self, PyObject *args, PyObject *kwargs) {
   (void)self;
-  return call_plain(th_mse, LS_ELEMENTS, "mean_squared_error", "pred", "target", args, kwargs);
+  return call_plain(xent_mean_squared_error, LS_ELEMENTS, "mean_squared_error", "pred",
+                    "target", args, kwargs);
 }
 static PyObject *py_mean_absolute_error(PyObject *self, PyObject *args, PyObject *kwargs) {
   (void)self;
-  return call_plain(th_mae, LS_ELEMENTS, "mean_absolute_error", "pred", "target", args,
-                    kwargs);
+  return call_plain(xent_mean_absolute_error, LS_ELEMENTS, "mean_absolute_error", "pred",
+                    "target", args, kwargs);
 }
 static PyObject *py_mean_pairwise_squared_error(PyObject *self, PyObject *args,
                                                 PyObject *kwargs) {
   (void)self;
-  return call_plain(th_mpse, LS_SAMPLES, "mean_pairwise_squared_error", "pred", "target",
-                    args, kwargs);
+  return call_plain(xent_mean_pairwise_squared_error, LS_SAMPLES,
+                    "mean_pairwise_squared_error", "pred", "target", args, kwargs);
 }
 
 /* ---- Huber ---- */
