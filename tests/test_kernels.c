@@ -28,20 +28,27 @@ static void ld_neg_log_softmax(const float *x, int64_t n, long double *out) {
   for (int64_t i = 0; i < n; i++) out[i] = log1pl(tail) - ((long double)x[i] - x[k]);
 }
 
-/* Row kinds: 0 normal (every exp on the narrow path), 1 and 2 spread over
- * more than 86 (the wide path), 3 one confident logit, 4 blocks of 2048 at
- * levels far apart (the sweep's rescaling, later blocks raising the
- * maximum), 5 normal with masked (-inf) entries and a masked block. */
-#define ROW_KINDS 6
+/* Row kinds: 0 normal (every exp on the narrow path, rebased), 1 and 2
+ * spread over more than 86 (the wide path), 3 one confident logit, 4 blocks
+ * of 2048 at levels far apart (the sweep's rescaling, later blocks raising
+ * the maximum; the level -200 is narrow but not rebased), 5 normal with
+ * masked (-inf) entries and a masked block, 6 and 7 the edges of the rebased
+ * rows: a maximum of exactly 170 and a minimum of exactly -170, each with
+ * entries down to 86 below the maximum. */
+#define ROW_KINDS 8
 static void fill_row(xt_rng *rng, float *x, int64_t n, int kind) {
   static const double levels[] = {-50, 30, -200, 0, 45};
   for (int64_t i = 0; i < n; i++) {
     double v = kind == 1   ? xt_normal(rng) * 30
                : kind == 2 ? xt_uniform(rng, -80, 80)
                : kind == 4 ? xt_normal(rng) + levels[(i / 2048) % 5]
+               : kind == 6 ? 170 - xt_uniform(rng, 0, 86)
+               : kind == 7 ? -84 - xt_uniform(rng, 0, 86)
                            : xt_normal(rng);
     x[i] = (float)v;
   }
+  if (kind == 6) x[xt_next(rng) % (uint64_t)n] = 170.0f;
+  if (kind == 7) x[xt_next(rng) % (uint64_t)n] = -170.0f;
   if (kind == 3) x[xt_next(rng) % (uint64_t)n] += 25; /* one confident logit */
   if (kind == 5 && n > 1) {
     for (int64_t i = 1; i < n; i += 7) x[i] = -INFINITY;

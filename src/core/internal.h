@@ -212,6 +212,8 @@ void xent__row_buffers_init(xent__row_buffers *b, int64_t length);
 /* An idle buffer or a new one; NULL when allocation fails (the caller then
  * uses ordinary stores, which give the same results). */
 float *xent__row_buffers_take(xent__row_buffers *b);
+/* Gives a buffer back, after a fence that makes the task's non-temporal
+ * stores visible: a task must give its buffer back when its rows are done. */
 void xent__row_buffers_give(xent__row_buffers *b, float *p);
 void xent__row_buffers_free(xent__row_buffers *b);
 
