@@ -175,8 +175,13 @@ static inline int xent__stream_wanted(int64_t rows, int64_t length) {
   return length >= XENT__STREAM_MIN_ROW &&
          rows * length * (int64_t)sizeof(float) > XENT__STREAM_BYTES;
 }
-/* Floats in a stream buffer for rows of n: whole 64-byte lines. */
-static inline int64_t xent__stream_floats(int64_t n) { return (n + 15) / 16 * 16; }
+/* Rows per task when streaming: a row's output is written while the task's
+ * next row is swept, so a task of one row would write it in a burst. Up to
+ * 32 rows, and at least 16 tasks where there are 16 rows. */
+static inline int64_t xent__stream_rows_per_task(int64_t rows) {
+  int64_t per = rows / 16;
+  return per < 1 ? 1 : per > 32 ? 32 : per;
+}
 
 /* Below this many elements of work a call runs on the calling thread. */
 #define XENT__PARALLEL_MIN_WORK (1 << 18)

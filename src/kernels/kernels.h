@@ -108,20 +108,80 @@ long double xent_ref_log_sigmoid_grad_l(double x);
 
 /*
  * Outputs written once, with non-temporal stores, for problems larger than
- * the caches whose rows are long (see XENT__STREAM_BYTES): the row's exps go
- * to a buffer of n floats (`stream`, 64-byte aligned, from the caller's row
- * buffers) until its denominator is known, and the output is then written
- * from it. The bits are those of ordinary stores.
+ * the caches whose rows are long (see XENT__STREAM_BYTES). A row's exps go
+ * to a row buffer until its denominator is known; the row then waits, and is
+ * written while the task's next row is swept, a few vectors between the
+ * sweep's own, so that the stores drain to memory while the core computes
+ * (written in one burst, they would stall it, and the two threads' bursts
+ * would meet). The task's last row waits until xent__stream_finish. The
+ * bits are those of ordinary stores.
  */
+#define XENT__SWEEP_BLOCK 2048
+#define XENT__STREAM_MAX_BLOCKS 256
+/* Entries per block for a swept row of n: XENT__SWEEP_BLOCK, or more for
+ * rows of more than XENT__STREAM_MAX_BLOCKS blocks, in whole 64-byte lines. */
+static inline int64_t xent__sweep_block(int64_t n) {
+  int64_t b = XENT__SWEEP_BLOCK;
+  if (n > b * XENT__STREAM_MAX_BLOCKS) b = (n + XENT__STREAM_MAX_BLOCKS - 1) / XENT__STREAM_MAX_BLOCKS;
+  return (b + 15) / 16 * 16;
+}
+/* A stream's block slots are this many floats apart: a block, and half a
+ * page more, so that a slot being read and the next one being written never
+ * sit at the same offset within a 4 KiB page (slots a whole number of pages
+ * apart measured 10-20% slower, as loads waiting on unrelated stores, "4K
+ * aliasing", would make it). */
+static inline int64_t xent__stream_stride(int64_t n) {
+  int64_t b = xent__sweep_block(n);
+  return b + ((512 - b % 1024) % 1024 + 1024) % 1024;
+}
+/* Floats in a task's stream buffer for rows of n: a slot per block, and one more. */
+static inline int64_t xent__stream_buffer_floats(int64_t n) {
+  int64_t b = xent__sweep_block(n);
+  return ((n + b - 1) / b + 1) * xent__stream_stride(n);
+}
+/* The rows of one stream have one length, so their blocks pair up: block b
+ * of the waiting row is written while block b of the next is swept, whose
+ * exps go to the slot block b - 1 of the waiting row has left (block 0 to the
+ * spare slot after its last): each row's blocks sit one slot before the
+ * previous row's, in a ring. */
+typedef struct xent__stream {
+  float *buf;                 /* the slots, `stride` floats apart */
+  int64_t stride, slots;
+  int64_t base, next_base;    /* the waiting row's first slot; the swept row's */
+  float *out;                 /* the waiting row's output; NULL when no row waits */
+  int64_t n, block, written;  /* its length, block length, blocks written */
+  int64_t fix_at; /* its label's entry (-1: none), stored last as `fix` */
+  float fix;
+  float factor[XENT__STREAM_MAX_BLOCKS]; /* each block's exps to outputs */
+  void (*flush)(struct xent__stream *w); /* set by the kernel that parks a row */
+} xent__stream;
+
+/* A task's stream for rows of n, over buf (64-byte aligned, of
+ * xent__stream_buffer_floats(n) floats). */
+static inline void xent__stream_init(xent__stream *w, float *buf, int64_t n) {
+  int64_t b = xent__sweep_block(n);
+  w->buf = buf, w->stride = xent__stream_stride(n), w->slots = (n + b - 1) / b + 1;
+  w->base = w->next_base = 0, w->out = NULL, w->flush = NULL;
+}
+/* Slot s (any integer; the ring wraps) */
+static inline float *xent__stream_slot(const xent__stream *w, int64_t s) {
+  int64_t r = s % w->slots;
+  return w->buf + (r < 0 ? r + w->slots : r) * w->stride;
+}
+/* Writes the row still waiting, if any: a task calls it after its last row. */
+static inline void xent__stream_finish(xent__stream *w) {
+  if (w && w->flush) w->flush(w);
+}
+
 typedef struct xent_f32_kernels {
   const char *isa;
   int block; /* rows per small-C call */
-  /* `stream`, when not NULL, asks for the output streamed through that
-   * buffer (see above); log_softmax ignores it. */
-  int (*softmax)(const float *x, float *y, int64_t n, float *stream);
-  int (*log_softmax)(const float *x, float *y, int64_t n, float *stream);
+  /* `stream`, when not NULL, asks for the output streamed (see above);
+   * log_softmax ignores it. */
+  int (*softmax)(const float *x, float *y, int64_t n, xent__stream *stream);
+  int (*log_softmax)(const float *x, float *y, int64_t n, xent__stream *stream);
   int (*sparse_ce)(const float *x, int64_t label, float *g, double scale, int64_t n,
-                   double *loss, float *stream);
+                   double *loss, xent__stream *stream);
   /* log(sum(exp(x))) of a row, in double from f32 exps (for f32 outputs) */
   int (*logsumexp)(const float *x, int64_t n, double *lse);
   /* Small C: `block` rows of n <= XENT_SMALL_C classes, contiguous. Rows that
@@ -151,10 +211,10 @@ typedef struct xent_f32_kernels {
 } xent_f32_kernels;
 
 #define XENT__DECLARE_F32_KERNELS(prefix)                                          \
-  int prefix##softmax_f32(const float *x, float *y, int64_t n, float *stream);           \
-  int prefix##log_softmax_f32(const float *x, float *y, int64_t n, float *stream);       \
+  int prefix##softmax_f32(const float *x, float *y, int64_t n, xent__stream *stream);    \
+  int prefix##log_softmax_f32(const float *x, float *y, int64_t n, xent__stream *stream); \
   int prefix##sparse_ce_f32(const float *x, int64_t label, float *g, double scale,        \
-                            int64_t n, double *loss, float *stream);                      \
+                            int64_t n, double *loss, xent__stream *stream);               \
   int prefix##logsumexp_f32(const float *x, int64_t n, double *lse);                      \
   unsigned prefix##softmax_small_f32(const float *x, float *y, int64_t n);        \
   unsigned prefix##log_softmax_small_f32(const float *x, float *y, int64_t n);    \

@@ -340,7 +340,7 @@ typedef struct {
   xent__rows rows; /* at row 0; each task copies and seeks it */
   int64_t rows_per_task;
   double *partial;
-  int (*fast)(const float *, int64_t, float *, double, int64_t, double *, float *);
+  int (*fast)(const float *, int64_t, float *, double, int64_t, double *, xent__stream *);
   int stream; /* gradients too large for the caches: non-temporal stores */
   xent__row_buffers buffers; /* the stream kernels' row buffers */
   unsigned (*small)(const float *, const int32_t *, float *, const float *, int64_t, double *);
@@ -582,7 +582,9 @@ static void sweep_task(void *ctx, int64_t task) {
     return;
   }
   xent_ref_sum sum = {0, 0};
-  float *stream = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
+  float *rowbuf = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
+  xent__stream streaming, *stream = NULL;
+  if (rowbuf) xent__stream_init(&streaming, rowbuf, n), stream = &streaming;
   xent__rows_seek(&it, first);
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);
@@ -678,7 +680,8 @@ static void sweep_task(void *ctx, int64_t task) {
     ref_buffers b = {x, t, g, l, work};
     reference_position(j, it.ptr, it.row_stride, label, wp, upp, &b, &sum);
   }
-  xent__row_buffers_give(&j->buffers, stream);
+  xent__stream_finish(stream);
+  xent__row_buffers_give(&j->buffers, rowbuf);
   xent__scratch_free(&buf);
   j->partial[task] = xent_ref_sum_value(&sum);
 }
@@ -769,7 +772,9 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   *total = 0;
   if (j.rows.count == 0) return XENT_OK;
   if (flat_eligible(f, &j.rows)) return sweep_flat(f, &j.rows, scale, total);
-  j.rows_per_task = xent__rows_per_task(f->classes);
+  j.stream = s->grad && xent__stream_wanted(j.rows.count, f->classes);
+  j.rows_per_task = j.stream ? xent__stream_rows_per_task(j.rows.count)
+                             : xent__rows_per_task(f->classes);
   j.fast = s->fast_sparse_f32 && !s->elementwise && s->target_kind == XENT__TARGET_SPARSE &&
                    s->pred->dtype == XENT_F32 && (!s->grad || s->grad->dtype == XENT_F32)
                ? s->fast_sparse_f32
@@ -778,7 +783,6 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   j.block = s->small_block;
   j.plain = is_plain(f, &j.rows);
   j.flat_rows = flat_kernel_applies(f);
-  j.stream = s->grad && xent__stream_wanted(j.rows.count, f->classes);
   j.dense = s->fast_dense_f32 && s->target_kind == XENT__TARGET_DENSE && !s->elementwise &&
                     s->pred->dtype == XENT_F32 && s->target->dtype == XENT_F32 &&
                     (!s->grad || s->grad->dtype == XENT_F32)
@@ -789,7 +793,7 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   xent__scratch partial;
   XENT__TRY(xent__scratch_get(&partial, ntasks, "the loss"));
   j.partial = partial.p;
-  xent__row_buffers_init(&j.buffers, xent__stream_floats(f->classes));
+  xent__row_buffers_init(&j.buffers, xent__stream_buffer_floats(f->classes));
   xent__parallel_for(ntasks, j.rows.count * (f->classes ? f->classes : 1), sweep_task, &j);
   xent__row_buffers_free(&j.buffers);
   /* Partial sums in task order: the same total for every thread count. */

@@ -43,7 +43,7 @@ typedef struct {
    * of the row into *loss and, if g is not NULL, scale * d(loss)/d(x) into g;
    * returns 0 to leave the row to `row` (non-finite inputs). */
   int (*fast_sparse_f32)(const float *x, int64_t label, float *g, double scale, int64_t n,
-                         double *loss, float *stream);
+                         double *loss, xent__stream *stream);
   /* ... and its small-C block form (kernels.h), taking small_block rows. */
   unsigned (*fast_sparse_small_f32)(const float *x, const int32_t *labels, float *g,
                                     const float *gscale, int64_t n, double *loss);

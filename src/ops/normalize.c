@@ -14,7 +14,7 @@ typedef void (*row_op)(const double *a, const double *b, double scalar,
 
 /* A fast kernel for contiguous f32 rows (NULL when there is none); returns 0
  * for rows it leaves to the reference kernel. */
-typedef int (*fast_row_op)(const float *x, float *y, int64_t n, float *stream);
+typedef int (*fast_row_op)(const float *x, float *y, int64_t n, xent__stream *stream);
 
 /* The same for a block of rows with few classes (kernels.h); returns the
  * lanes it leaves to the reference kernel. */
@@ -173,7 +173,9 @@ static void axis_task(void *ctx, int64_t task) {
     backward_rows_task(j, &it, first, last);
     return;
   }
-  float *stream = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
+  float *rowbuf = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
+  xent__stream streaming, *stream = NULL;
+  if (rowbuf) xent__stream_init(&streaming, rowbuf, n), stream = &streaming;
   for (int64_t r = first; r < last; r++) {
     if (r > first) xent__rows_next(&it);
     if (j->fast && direct && j->fast((const float *)it.ptr[0], (float *)it.ptr[1], n, stream))
@@ -194,7 +196,8 @@ static void axis_task(void *ctx, int64_t task) {
     }
     reference_row(j, it.ptr, sa.p, sb.p);
   }
-  xent__row_buffers_give(&j->buffers, stream);
+  xent__stream_finish(stream);
+  xent__row_buffers_give(&j->buffers, rowbuf);
   xent__scratch_free(&sa);
   xent__scratch_free(&sb);
 }
@@ -250,10 +253,11 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
   job.block = block;
   job.fast2 = f32 && fast2 && b && b->dtype == XENT_F32 ? fast2 : NULL;
   job.stream = xent__stream_wanted(job.rows.count, job.rows.length);
-  job.rows_per_task = xent__rows_per_task(job.rows.length);
+  job.rows_per_task = job.stream ? xent__stream_rows_per_task(job.rows.count)
+                                 : xent__rows_per_task(job.rows.length);
   atomic_init(&job.failed, 0);
   int64_t ntasks = (job.rows.count + job.rows_per_task - 1) / job.rows_per_task;
-  xent__row_buffers_init(&job.buffers, xent__stream_floats(job.rows.length));
+  xent__row_buffers_init(&job.buffers, xent__stream_buffer_floats(job.rows.length));
   xent__parallel_for(ntasks, job.rows.count * job.rows.length, axis_task, &job);
   xent__row_buffers_free(&job.buffers);
   if (atomic_load(&job.failed))
