@@ -201,10 +201,10 @@ static inline int64_t xent__rows_per_task(int64_t length) {
 
 /* ---- row buffers for the streaming kernels ---- */
 
-/* A call's tasks borrow float buffers of one row (for kernels that write
- * their outputs with non-temporal stores) and give them back, so a call
- * allocates about one buffer per thread however many tasks it has. The
- * buffers are freed when the call ends. */
+/* A call's tasks borrow float buffers (for the kernels that write their
+ * outputs with non-temporal stores: xent__stream in kernels/kernels.h) and
+ * give them back, so a call allocates about one buffer per thread however
+ * many tasks it has. The buffers are freed when the call ends. */
 #define XENT__ROW_BUFFERS_KEPT 64
 typedef struct xent__row_buffers {
   pthread_mutex_t lock;
@@ -217,8 +217,6 @@ void xent__row_buffers_init(xent__row_buffers *b, int64_t length);
 /* An idle buffer or a new one; NULL when allocation fails (the caller then
  * uses ordinary stores, which give the same results). */
 float *xent__row_buffers_take(xent__row_buffers *b);
-/* Gives a buffer back, after a fence that makes the task's non-temporal
- * stores visible: a task must give its buffer back when its rows are done. */
 void xent__row_buffers_give(xent__row_buffers *b, float *p);
 void xent__row_buffers_free(xent__row_buffers *b);
 

@@ -11,9 +11,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <xmmintrin.h>
-#endif
 
 /* Process-wide settings, like a BLAS thread count: the only mutable state of
  * the library besides the one-time CPU detection. */
@@ -95,11 +92,6 @@ float *xent__row_buffers_take(xent__row_buffers *b) {
 
 void xent__row_buffers_give(xent__row_buffers *b, float *p) {
   if (!p) return;
-#if defined(__x86_64__) || defined(__i386__)
-  /* the task's non-temporal stores, ordered before it ends: the kernels
-   * leave them unfenced row after row (the Arm kernels' are ordinary) */
-  _mm_sfence();
-#endif
   pthread_mutex_lock(&b->lock);
   if (b->kept < XENT__ROW_BUFFERS_KEPT) b->idle[b->kept++] = p, p = NULL;
   pthread_mutex_unlock(&b->lock);

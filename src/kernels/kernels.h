@@ -143,11 +143,12 @@ static inline int64_t xent__stream_buffer_floats(int64_t n) {
  * of the waiting row is written while block b of the next is swept, whose
  * exps go to the slot block b - 1 of the waiting row has left (block 0 to the
  * spare slot after its last): each row's blocks sit one slot before the
- * previous row's, in a ring. */
+ * previous row's, in a ring. The stores are fenced once, when the task's
+ * last row is written (xent__stream_finish). */
 typedef struct xent__stream {
   float *buf;                 /* the slots, `stride` floats apart */
   int64_t stride, slots;
-  int64_t base, next_base;    /* the waiting row's first slot; the swept row's */
+  int64_t base, next_base;    /* the waiting row's first slot; the swept row's (< slots) */
   float *out;                 /* the waiting row's output; NULL when no row waits */
   int64_t n, block, written;  /* its length, block length, blocks written */
   int64_t fix_at; /* its label's entry (-1: none), stored last as `fix` */
@@ -163,12 +164,12 @@ static inline void xent__stream_init(xent__stream *w, float *buf, int64_t n) {
   w->buf = buf, w->stride = xent__stream_stride(n), w->slots = (n + b - 1) / b + 1;
   w->base = w->next_base = 0, w->out = NULL, w->flush = NULL;
 }
-/* Slot s (any integer; the ring wraps) */
+/* Slot s >= 0 (the ring wraps) */
 static inline float *xent__stream_slot(const xent__stream *w, int64_t s) {
-  int64_t r = s % w->slots;
-  return w->buf + (r < 0 ? r + w->slots : r) * w->stride;
+  return w->buf + s % w->slots * w->stride;
 }
-/* Writes the row still waiting, if any: a task calls it after its last row. */
+/* Writes the row still waiting, if any, and fences the task's non-temporal
+ * stores: a task calls it after its last row. */
 static inline void xent__stream_finish(xent__stream *w) {
   if (w && w->flush) w->flush(w);
 }

@@ -83,8 +83,9 @@ static inline int xv_mask_first(xv_mask m) {
   return bits ? __builtin_ctz(bits) : -1;
 }
 /* Non-temporal store (p aligned to 32 bytes): the line goes to memory without
- * being read first (xent__row_buffers_give fences them). */
+ * being read first; xv_stream_fence() orders such stores before returning. */
 static inline void xv_stream(float *p, xv v) { _mm256_stream_ps(p, v); }
+static inline void xv_stream_fence(void) { _mm_sfence(); }
 #define XV_ALIGN 32
 /* number of set lanes */
 static inline int xv_mask_count(xv_mask m) { return __builtin_popcount((unsigned)_mm256_movemask_ps(m)); }

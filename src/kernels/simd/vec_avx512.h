@@ -61,8 +61,9 @@ static inline xv xv_getmant(xv a) { return _mm512_getmant_ps(a, _MM_MANT_NORM_1_
 /* index of the first set lane, or -1 */
 static inline int xv_mask_first(xv_mask m) { return m ? __builtin_ctz((unsigned)m) : -1; }
 /* Non-temporal store (p aligned to 64 bytes): the line goes to memory without
- * being read first (xent__row_buffers_give fences them). */
+ * being read first; xv_stream_fence() orders such stores before returning. */
 static inline void xv_stream(float *p, xv v) { _mm512_stream_ps(p, v); }
+static inline void xv_stream_fence(void) { _mm_sfence(); }
 #define XV_ALIGN 64
 
 /* Transposes the 16 x 16 matrix whose rows are r[0..15], in place: four

@@ -95,6 +95,7 @@ static inline int xv_mask_first(xv_mask m) {
 }
 /* No non-temporal store is used on NEON: a plain store. */
 static inline void xv_stream(float *p, xv v) { vst1q_f32(p, v); }
+static inline void xv_stream_fence(void) {}
 #define XV_ALIGN 16
 /* number of set lanes */
 static inline int xv_mask_count(xv_mask m) { return (int)vaddvq_u32(vshrq_n_u32(m, 31)); }
