@@ -296,6 +296,60 @@ void test_kernels_sparse_ce_small_blocks(void) {
   }
 }
 
+/* The plain large-C path of the fused loss (contiguous rows, no weights or
+ * masks): rows the kernel takes, an ignored label, a NaN row and a row with
+ * +inf (both handed to the reference) in one call with per-row losses, i32
+ * labels, against the f64 reference on the same inputs. */
+void test_kernels_sparse_ce_plain_rows(void) {
+  enum { R = 40, C = 300 };
+  float *x = malloc(sizeof(float) * R * C), *g = malloc(sizeof(float) * R * C), loss[R];
+  double *xd = malloc(sizeof(double) * R * C), *gd = malloc(sizeof(double) * R * C), lossd[R];
+  int32_t labels[R];
+  xt_rng rng = {8086};
+  for (int i = 0; i < R * C; i++) xd[i] = x[i] = (float)(xt_normal(&rng) * 3);
+  for (int r = 0; r < R; r++) labels[r] = (int32_t)(xt_next(&rng) % C);
+  labels[7] = -100;                                /* ignored: loss 0, gradient 0 */
+  xd[11 * C + 5] = x[11 * C + 5] = NAN;            /* NaN loss and gradient */
+  xd[23 * C + 9] = x[23 * C + 9] = INFINITY;       /* the reference's rules */
+  labels[23] = 9;
+  xent_ce_options_t o = xent_ce_options_default();
+  o.reduction = XENT_REDUCTION_NONE;
+  o.ignore_index = -100;
+  xent_tensor_t tl = xent_tensor_1d(labels, XENT_I32, R);
+  xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, R, C), tg = xent_tensor_2d(g, XENT_F32, R, C);
+  xent_tensor_t tloss = xent_tensor_1d(loss, XENT_F32, R);
+  XT_OK(xent_sparse_softmax_cross_entropy(&tx, &tl, &o, &tloss, &tg));
+  xent_tensor_t txd = xent_tensor_2d(xd, XENT_F64, R, C), tgd = xent_tensor_2d(gd, XENT_F64, R, C);
+  xent_tensor_t tlossd = xent_tensor_1d(lossd, XENT_F64, R);
+  XT_OK(xent_sparse_softmax_cross_entropy(&txd, &tl, &o, &tlossd, &tgd));
+  for (int r = 0; r < R; r++) {
+    if (r == 11) continue;
+    XT_CHECK_MSG(xt_close(loss[r], lossd[r], 4 * FLT_EPSILON, 1e-30), "row %d: loss %.9g vs %.17g",
+                 r, loss[r], lossd[r]);
+    for (int c = 0; c < C; c++)
+      XT_CHECK_MSG(xt_close(g[r * C + c], gd[r * C + c], 4 * FLT_EPSILON, 4 * FLT_EPSILON),
+                   "row %d: grad[%d] %.9g vs %.17g", r, c, g[r * C + c], gd[r * C + c]);
+  }
+  XT_CHECK(isnan(loss[11]) && isnan(g[11 * C]) && isnan(g[12 * C - 1]));
+  XT_CHECK_SAME(loss[7], 0.0);
+  for (int c = 0; c < C; c++) XT_CHECK_SAME(g[7 * C + c], 0.0);
+  XT_CHECK_SAME(loss[23], 0.0); /* +inf at the label: probability 1 */
+  /* the mean of the same call: the counted rows' losses over their number */
+  float mean;
+  xent_tensor_t tmean = xent_tensor_1d(&mean, XENT_F32, 1);
+  o.reduction = XENT_REDUCTION_MEAN;
+  x[11 * C + 5] = 0.0f, xd[11 * C + 5] = 0.0;
+  XT_OK(xent_sparse_softmax_cross_entropy(&tx, &tl, &o, &tmean, &tg));
+  double meand;
+  xent_tensor_t tmeand = xent_tensor_1d(&meand, XENT_F64, 1);
+  XT_OK(xent_sparse_softmax_cross_entropy(&txd, &tl, &o, &tmeand, &tgd));
+  XT_CHECK_MSG(xt_close(mean, meand, 4 * FLT_EPSILON, 1e-30), "mean %.9g vs %.17g", mean, meand);
+  for (int i = 0; i < R * C; i++)
+    XT_CHECK_MSG(xt_close(g[i], gd[i], 4 * FLT_EPSILON, 4 * FLT_EPSILON / R), "grad[%d] %.9g vs %.17g",
+                 i, g[i], gd[i]);
+  free(x), free(g), free(xd), free(gd);
+}
+
 /* Sigmoid cross-entropy through the flat f32 kernel: every element against
  * long double (infinite logits included), the mean, and a transposed layout
  * giving the same bits element by element. */
