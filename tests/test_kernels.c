@@ -296,6 +296,32 @@ void test_kernels_sparse_ce_small_blocks(void) {
   }
 }
 
+/* Short rows (one sweep block) in place with a fully masked row: the
+ * kernels must decline it before writing, or the reference would see their
+ * output instead of the logits. Softmax of an all -inf row is 0; its sparse
+ * CE loss is +inf with gradient -1 at the label and 0 elsewhere. */
+void test_kernels_short_rows_in_place_masked(void) {
+  enum { R = 3, C = 100 };
+  float x[R * C], y[R * C], loss[R];
+  int64_t labels[R] = {3, 5, 7};
+  for (int i = 0; i < R * C; i++) x[i] = (float)(i % 7) * 0.5f;
+  for (int c = 0; c < C; c++) x[C + c] = -INFINITY;
+  memcpy(y, x, sizeof x);
+  xent_tensor_t ty = xent_tensor_2d(y, XENT_F32, R, C);
+  XT_OK(xent_softmax(&ty, -1, &ty));
+  for (int c = 0; c < C; c++) XT_CHECK_MSG(y[C + c] == 0.0f, "softmax[1][%d] = %g", c, y[C + c]);
+  XT_CHECK(y[0] > 0 && y[2 * C] > 0);
+  memcpy(y, x, sizeof x);
+  xent_ce_options_t o = xent_ce_options_default();
+  o.reduction = XENT_REDUCTION_NONE;
+  xent_tensor_t tl = xent_tensor_1d(labels, XENT_I64, R), tloss = xent_tensor_1d(loss, XENT_F32, R);
+  XT_OK(xent_sparse_softmax_cross_entropy(&ty, &tl, &o, &tloss, &ty));
+  XT_CHECK_MSG(isinf(loss[1]) && loss[1] > 0, "loss of the masked row %g", loss[1]);
+  for (int c = 0; c < C; c++)
+    XT_CHECK_MSG(y[C + c] == (c == 5 ? -1.0f : 0.0f), "gradient[1][%d] = %g", c, y[C + c]);
+  XT_CHECK(isfinite(loss[0]) && isfinite(loss[2]));
+}
+
 /* The plain large-C path of the fused loss (contiguous rows, no weights or
  * masks): rows the kernel takes, an ignored label, a NaN row and a row with
  * +inf (both handed to the reference) in one call with per-row losses, i32

@@ -159,6 +159,7 @@ XT(io_label_shapes)
 XT(io_messages_are_one_line)
 XT(io_fuzz_corpus)
 XT(kernels_sparse_ce_small_blocks)
+XT(kernels_short_rows_in_place_masked)
 XT(kernels_sparse_ce_plain_rows)
 /* classification metrics (test_metrics.c, test_metrics_conformance.c) */
 XT(metrics_sklearn_documented_examples)

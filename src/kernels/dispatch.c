@@ -13,13 +13,13 @@
 #ifdef XENT_X86_KERNELS
 static const xent_f32_kernels avx512 = {
     "avx512", 16, xent_avx512_softmax_f32, xent_avx512_log_softmax_f32,
-    xent_avx512_sparse_ce_f32, xent_avx512_logsumexp_f32, xent_avx512_softmax_small_f32,
+    xent_avx512_sparse_ce_f32, xent_avx512_sparse_ce_rows_f32, xent_avx512_logsumexp_f32, xent_avx512_softmax_small_f32,
     xent_avx512_log_softmax_small_f32, xent_avx512_sparse_ce_small_f32,
     xent_avx512_sigmoid_ce_flat_f32, xent_avx512_softmax_backward_f32,
     xent_avx512_log_softmax_backward_f32, xent_avx512_dense_ce_f32, xent_avx512_argmax_f32};
 static const xent_f32_kernels avx2 = {
     "avx2", 8, xent_avx2_softmax_f32, xent_avx2_log_softmax_f32, xent_avx2_sparse_ce_f32,
-    xent_avx2_logsumexp_f32,
+    xent_avx2_sparse_ce_rows_f32, xent_avx2_logsumexp_f32,
     xent_avx2_softmax_small_f32, xent_avx2_log_softmax_small_f32,
     xent_avx2_sparse_ce_small_f32, xent_avx2_sigmoid_ce_flat_f32,
     xent_avx2_softmax_backward_f32, xent_avx2_log_softmax_backward_f32,
@@ -28,7 +28,7 @@ static const xent_f32_kernels avx2 = {
 #ifdef XENT_NEON_KERNELS
 static const xent_f32_kernels neon = {
     "neon", 4, xent_neon_softmax_f32, xent_neon_log_softmax_f32, xent_neon_sparse_ce_f32,
-    xent_neon_logsumexp_f32,
+    xent_neon_sparse_ce_rows_f32, xent_neon_logsumexp_f32,
     xent_neon_softmax_small_f32, xent_neon_log_softmax_small_f32,
     xent_neon_sparse_ce_small_f32, xent_neon_sigmoid_ce_flat_f32,
     xent_neon_softmax_backward_f32, xent_neon_log_softmax_backward_f32,

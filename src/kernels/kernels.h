@@ -183,6 +183,13 @@ typedef struct xent_f32_kernels {
   int (*log_softmax)(const float *x, float *y, int64_t n, xent__stream *stream);
   int (*sparse_ce)(const float *x, int64_t label, float *g, double scale, int64_t n,
                    double *loss, xent__stream *stream);
+  /* sparse_ce over `rows` contiguous rows of n (XENT_SMALL_C < n <=
+   * xent__sweep_block(n): one block each) with the given labels, into
+   * loss[r] and g's rows; the same bits as sparse_ce row by row. Stops at
+   * the first row it declines (for the caller to recompute) and returns the
+   * number of rows done. */
+  int64_t (*sparse_ce_rows)(const float *x, const int64_t *labels, float *g, double scale,
+                            int64_t n, int64_t rows, double *loss);
   /* log(sum(exp(x))) of a row, in double from f32 exps (for f32 outputs) */
   int (*logsumexp)(const float *x, int64_t n, double *lse);
   /* Small C: `block` rows of n <= XENT_SMALL_C classes, contiguous. Rows that
@@ -216,6 +223,8 @@ typedef struct xent_f32_kernels {
   int prefix##log_softmax_f32(const float *x, float *y, int64_t n, xent__stream *stream); \
   int prefix##sparse_ce_f32(const float *x, int64_t label, float *g, double scale,        \
                             int64_t n, double *loss, xent__stream *stream);               \
+  int64_t prefix##sparse_ce_rows_f32(const float *x, const int64_t *labels, float *g,       \
+                                     double scale, int64_t n, int64_t rows, double *loss);  \
   int prefix##logsumexp_f32(const float *x, int64_t n, double *lse);                      \
   unsigned prefix##softmax_small_f32(const float *x, float *y, int64_t n);        \
   unsigned prefix##log_softmax_small_f32(const float *x, float *y, int64_t n);    \

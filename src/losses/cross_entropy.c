@@ -121,6 +121,7 @@ static xent_status_t run_ce(ce_kind kind, const xent_tensor_t *logits,
   if (fast && kind == CE_SPARSE && !o.class_weights && o.label_smoothing == 0) {
     spec.fast_sparse_f32 = fast->sparse_ce;
     spec.fast_sparse_small_f32 = fast->sparse_ce_small;
+    spec.fast_sparse_rows_f32 = fast->sparse_ce_rows;
     spec.small_block = fast->block;
   }
   if (fast && kind == CE_DENSE && !o.class_weights && o.label_smoothing == 0) {

@@ -341,6 +341,9 @@ typedef struct {
   int64_t rows_per_task;
   double *partial;
   int (*fast)(const float *, int64_t, float *, double, int64_t, double *, xent__stream *);
+  /* the fast kernel for runs of plain rows (NULL: row by row) */
+  int64_t (*fast_rows)(const float *, const int64_t *, float *, double, int64_t, int64_t,
+                       double *);
   int stream; /* gradients too large for the caches: non-temporal stores */
   xent__row_buffers buffers; /* the stream kernels' row buffers */
   unsigned (*small)(const float *, const int32_t *, float *, const float *, int64_t, double *);
@@ -579,6 +582,42 @@ static plain_rows plain_rows_at(const sweep_job *j, const xent__rows *it) {
   return pr;
 }
 
+/* Rows first, first + 1, ... of a plain call through the fast kernels, up
+ * to `last` or the first row whose label is ignored or that a kernel
+ * declines; adds their losses to sum (in row order) and returns how many
+ * were done. */
+static int64_t plain_run(const sweep_job *j, const plain_rows *pr, int64_t first, int64_t last,
+                         xent__stream *stream, xent_ref_sum *sum) {
+  enum { RUN = 32 }; /* labels read and losses kept a run at a time */
+  const xent__loss_spec *s = j->f->s;
+  int64_t n = j->f->classes, ignore = j->f->o->ignore_index, r = first;
+  while (r < last) {
+    int64_t labels[RUN], count = 0, done = 0;
+    double losses[RUN];
+    while (count < RUN && r + count < last) {
+      int64_t label = xent__load_index(pr->labels + (r + count) * pr->label_size, s->target->dtype);
+      if (label == ignore) break;
+      labels[count++] = label;
+    }
+    const float *x = pr->x + r * n;
+    float *g = pr->g ? pr->g + r * n : NULL;
+    if (j->fast_rows && !stream) {
+      done = j->fast_rows(x, labels, g, j->scale, n, count, losses);
+    } else {
+      while (done < count && j->fast(x + done * n, labels[done], g ? g + done * n : NULL,
+                                     j->scale, n, &losses[done], stream))
+        done++;
+    }
+    for (int64_t i = 0; i < done; i++) {
+      xent_ref_sum_add(sum, losses[i]);
+      if (pr->loss) xent__store(pr->loss + (r + i) * pr->loss_size, s->loss->dtype, losses[i]);
+    }
+    r += done;
+    if (done < RUN) break; /* an ignored or declined row, or the end */
+  }
+  return r - first;
+}
+
 static void sweep_task(void *ctx, int64_t task) {
   sweep_job *j = ctx;
   const frame *f = j->f;
@@ -611,23 +650,16 @@ static void sweep_task(void *ctx, int64_t task) {
   float *rowbuf = j->fast && direct && j->stream ? xent__row_buffers_take(&j->buffers) : NULL;
   xent__stream streaming, *stream = NULL;
   if (rowbuf) xent__stream_init(&streaming, rowbuf, n), stream = &streaming;
-  /* The plain case (see is_plain) with the fused kernel: rows straight from
-   * the caller's arrays, the iterator moved only for a row the kernel
-   * declines or whose label is ignored, which takes the general path. At
-   * C = 1000 the general bookkeeping is about a tenth of a row's time. */
+  /* The plain case (see is_plain) with the fused kernel: runs of rows
+   * straight from the caller's arrays; the iterator moves only to a row the
+   * kernel declines or whose label is ignored, which takes the general path
+   * below. At C = 1000 the general bookkeeping is about a tenth of a row. */
   plain_rows pr = plain_rows_at(j, &it);
   xent__rows_seek(&it, first);
   for (int64_t r = first; r < last; r++) {
     if (pr.x) {
-      double row_loss;
-      int64_t label = xent__load_index(pr.labels + r * pr.label_size, s->target->dtype);
-      if (label != o->ignore_index &&
-          j->fast(pr.x + r * n, label, pr.g ? pr.g + r * n : NULL, j->scale, n, &row_loss,
-                  stream)) {
-        xent_ref_sum_add(&sum, row_loss);
-        if (pr.loss) xent__store(pr.loss + r * pr.loss_size, s->loss->dtype, row_loss);
-        continue;
-      }
+      r += plain_run(j, &pr, r, last, stream, &sum);
+      if (r == last) break;
       xent__rows_seek(&it, r);
     } else if (r > first) {
       xent__rows_next(&it);
@@ -825,6 +857,9 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
                : NULL;
   j.small = j.fast && f->classes <= XENT_SMALL_C ? s->fast_sparse_small_f32 : NULL;
   j.block = s->small_block;
+  j.fast_rows = j.fast && !j.small && f->classes <= xent__sweep_block(f->classes)
+                    ? s->fast_sparse_rows_f32
+                    : NULL;
   j.plain = is_plain(f, &j.rows);
   j.flat_rows = flat_kernel_applies(f);
   j.dense = s->fast_dense_f32 && s->target_kind == XENT__TARGET_DENSE && !s->elementwise &&

@@ -48,6 +48,9 @@ typedef struct {
   unsigned (*fast_sparse_small_f32)(const float *x, const int32_t *labels, float *g,
                                     const float *gscale, int64_t n, double *loss);
   int small_block;
+  /* ... and its form for runs of contiguous rows of one sweep block each. */
+  int64_t (*fast_sparse_rows_f32)(const float *x, const int64_t *labels, float *g, double scale,
+                                  int64_t n, int64_t rows, double *loss);
   /* Optional fast kernel for f32 predictions with dense f32 targets (kernels.h
    * dense_ce, with its tf_gradient argument). */
   int (*fast_dense_f32)(const float *x, const float *u, float *g, double scale, int64_t n,
