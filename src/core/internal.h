@@ -192,11 +192,20 @@ static inline int64_t xent__stream_rows_per_task(int64_t rows) {
 void xent__parallel_for(int64_t ntasks, int64_t work, void (*task)(void *ctx, int64_t index),
                         void *ctx);
 
-/* Rows per task for rows of `length` elements: about 16K elements a task, so
- * the split depends on the shape alone. */
-static inline int64_t xent__rows_per_task(int64_t length) {
-  int64_t rows = length > 0 ? ((int64_t)1 << 14) / length : 1;
-  return rows > 0 ? rows : 1;
+/* Rows per task for `rows` rows of `length` elements. A task is a run of
+ * adjacent rows, and the thread that takes it streams through it: long runs
+ * keep the hardware prefetchers on one stream (at 4096 x 1000 on two
+ * threads, tasks of 256 rows ran 10-13% faster than tasks of 16). Between
+ * 2^14 and 2^18 elements a task, and at least 16 tasks where that allows,
+ * so that a thread slowed down can be caught up; over 16 rows, a multiple of
+ * 16 (the small-C block). The split depends on the shape alone. */
+static inline int64_t xent__rows_per_task(int64_t rows, int64_t length) {
+  int64_t len = length > 0 ? length : 1;
+  int64_t fewest = ((int64_t)1 << 14) / len, most = ((int64_t)1 << 18) / len;
+  int64_t per = rows / 16;
+  per = per < fewest ? fewest : per > most ? most : per;
+  if (per > 16) per = per / 16 * 16;
+  return per > 0 ? per : 1;
 }
 
 /* ---- row buffers for the streaming kernels ---- */

@@ -850,7 +850,7 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   if (flat_eligible(f, &j.rows)) return sweep_flat(f, &j.rows, scale, total);
   j.stream = s->grad && xent__stream_wanted(j.rows.count, f->classes);
   j.rows_per_task = j.stream ? xent__stream_rows_per_task(j.rows.count)
-                             : xent__rows_per_task(f->classes);
+                             : xent__rows_per_task(j.rows.count, f->classes);
   j.fast = s->fast_sparse_f32 && !s->elementwise && s->target_kind == XENT__TARGET_SPARSE &&
                    s->pred->dtype == XENT_F32 && (!s->grad || s->grad->dtype == XENT_F32)
                ? s->fast_sparse_f32

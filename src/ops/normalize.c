@@ -254,7 +254,7 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
   job.fast2 = f32 && fast2 && b && b->dtype == XENT_F32 ? fast2 : NULL;
   job.stream = xent__stream_wanted(job.rows.count, job.rows.length);
   job.rows_per_task = job.stream ? xent__stream_rows_per_task(job.rows.count)
-                                 : xent__rows_per_task(job.rows.length);
+                                 : xent__rows_per_task(job.rows.count, job.rows.length);
   atomic_init(&job.failed, 0);
   int64_t ntasks = (job.rows.count + job.rows_per_task - 1) / job.rows_per_task;
   xent__row_buffers_init(&job.buffers, xent__stream_buffer_floats(job.rows.length));
@@ -375,7 +375,7 @@ xent_status_t xent_logsumexp(const xent_tensor_t *x, int axis,
                      job.rows.length > XENT_SMALL_C
                  ? k->logsumexp
                  : NULL;
-  job.rows_per_task = xent__rows_per_task(job.rows.length);
+  job.rows_per_task = xent__rows_per_task(job.rows.count, job.rows.length);
   atomic_init(&job.failed, 0);
   int64_t ntasks = (job.rows.count + job.rows_per_task - 1) / job.rows_per_task;
   xent__parallel_for(ntasks, job.rows.count * (job.rows.length ? job.rows.length : 1), lse_task,
