@@ -244,6 +244,28 @@ void test_threads_give_identical_results(void) {
   XT_CHECK(xent_get_num_threads() >= 1);
 }
 
+/* The sparse CE of f32 logits x (into loss and g) and of the same values in
+ * f64 (xd, into lossd and gd), with the same labels and options, compared
+ * row by row: losses and gradients within 4 float epsilons, NaN matching
+ * NaN. The f64 call takes the reference kernels. */
+static void check_sparse_ce_against_f64(float *x, double *xd, const xent_tensor_t *tl,
+                                        const xent_ce_options_t *o, int R, int C, float *g,
+                                        double *gd, float *loss, double *lossd) {
+  xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, R, C), tg = xent_tensor_2d(g, XENT_F32, R, C);
+  xent_tensor_t tloss = xent_tensor_1d(loss, XENT_F32, R);
+  XT_OK(xent_sparse_softmax_cross_entropy(&tx, tl, o, &tloss, &tg));
+  xent_tensor_t txd = xent_tensor_2d(xd, XENT_F64, R, C), tgd = xent_tensor_2d(gd, XENT_F64, R, C);
+  xent_tensor_t tlossd = xent_tensor_1d(lossd, XENT_F64, R);
+  XT_OK(xent_sparse_softmax_cross_entropy(&txd, tl, o, &tlossd, &tgd));
+  for (int r = 0; r < R; r++) {
+    XT_CHECK_MSG(xt_close(loss[r], lossd[r], 4 * FLT_EPSILON, 1e-30), "row %d: loss %.9g vs %.17g",
+                 r, loss[r], lossd[r]);
+    for (int c = 0; c < C; c++)
+      XT_CHECK_MSG(xt_close(g[r * C + c], gd[r * C + c], 4 * FLT_EPSILON, 4 * FLT_EPSILON),
+                   "row %d: grad[%d] %.9g vs %.17g", r, c, g[r * C + c], gd[r * C + c]);
+  }
+}
+
 /* The small-C block path of the fused loss: blocks of counted rows with
  * ignored labels, sample weights, a NaN row and a partial last block, against
  * the f64 reference (same inputs), and channels-first against channels-last
@@ -267,19 +289,7 @@ void test_kernels_sparse_ce_small_blocks(void) {
   o.ignore_index = -100;
   xent_tensor_t tw = xent_tensor_1d(w, XENT_F64, R), tl = xent_tensor_1d(labels, XENT_I64, R);
   o.sample_weights = &tw;
-  xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, R, C), tg = xent_tensor_2d(g, XENT_F32, R, C);
-  xent_tensor_t tloss = xent_tensor_1d(loss, XENT_F32, R);
-  XT_OK(xent_sparse_softmax_cross_entropy(&tx, &tl, &o, &tloss, &tg));
-  xent_tensor_t txd = xent_tensor_2d(xd, XENT_F64, R, C), tgd = xent_tensor_2d(gd, XENT_F64, R, C);
-  xent_tensor_t tlossd = xent_tensor_1d(lossd, XENT_F64, R);
-  XT_OK(xent_sparse_softmax_cross_entropy(&txd, &tl, &o, &tlossd, &tgd));
-  for (int r = 0; r < R; r++) {
-    XT_CHECK_MSG(xt_close(loss[r], lossd[r], 4 * FLT_EPSILON, 1e-30), "row %d: loss %.9g vs %.17g",
-                 r, loss[r], lossd[r]);
-    for (int c = 0; c < C; c++)
-      XT_CHECK_MSG(xt_close(g[r * C + c], gd[r * C + c], 4 * FLT_EPSILON, 4 * FLT_EPSILON),
-                   "row %d: grad[%d] %.9g vs %.17g", r, c, g[r * C + c], gd[r * C + c]);
-  }
+  check_sparse_ce_against_f64(x, xd, &tl, &o, R, C, g, gd, loss, lossd);
   XT_CHECK(isnan(loss[20]) && isnan(g[20 * C]));
   XT_CHECK_SAME(loss[3], 0.0); /* ignored */
   XT_CHECK_SAME(loss[1], 0.0); /* weight 0 */
@@ -342,26 +352,15 @@ void test_kernels_sparse_ce_plain_rows(void) {
   o.reduction = XENT_REDUCTION_NONE;
   o.ignore_index = -100;
   xent_tensor_t tl = xent_tensor_1d(labels, XENT_I32, R);
-  xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, R, C), tg = xent_tensor_2d(g, XENT_F32, R, C);
-  xent_tensor_t tloss = xent_tensor_1d(loss, XENT_F32, R);
-  XT_OK(xent_sparse_softmax_cross_entropy(&tx, &tl, &o, &tloss, &tg));
-  xent_tensor_t txd = xent_tensor_2d(xd, XENT_F64, R, C), tgd = xent_tensor_2d(gd, XENT_F64, R, C);
-  xent_tensor_t tlossd = xent_tensor_1d(lossd, XENT_F64, R);
-  XT_OK(xent_sparse_softmax_cross_entropy(&txd, &tl, &o, &tlossd, &tgd));
-  for (int r = 0; r < R; r++) {
-    if (r == 11) continue;
-    XT_CHECK_MSG(xt_close(loss[r], lossd[r], 4 * FLT_EPSILON, 1e-30), "row %d: loss %.9g vs %.17g",
-                 r, loss[r], lossd[r]);
-    for (int c = 0; c < C; c++)
-      XT_CHECK_MSG(xt_close(g[r * C + c], gd[r * C + c], 4 * FLT_EPSILON, 4 * FLT_EPSILON),
-                   "row %d: grad[%d] %.9g vs %.17g", r, c, g[r * C + c], gd[r * C + c]);
-  }
+  check_sparse_ce_against_f64(x, xd, &tl, &o, R, C, g, gd, loss, lossd);
   XT_CHECK(isnan(loss[11]) && isnan(g[11 * C]) && isnan(g[12 * C - 1]));
   XT_CHECK_SAME(loss[7], 0.0);
   for (int c = 0; c < C; c++) XT_CHECK_SAME(g[7 * C + c], 0.0);
   XT_CHECK_SAME(loss[23], 0.0); /* +inf at the label: probability 1 */
   /* the mean of the same call: the counted rows' losses over their number */
   float mean;
+  xent_tensor_t tx = xent_tensor_2d(x, XENT_F32, R, C), tg = xent_tensor_2d(g, XENT_F32, R, C);
+  xent_tensor_t txd = xent_tensor_2d(xd, XENT_F64, R, C), tgd = xent_tensor_2d(gd, XENT_F64, R, C);
   xent_tensor_t tmean = xent_tensor_1d(&mean, XENT_F32, 1);
   o.reduction = XENT_REDUCTION_MEAN;
   x[11 * C + 5] = 0.0f, xd[11 * C + 5] = 0.0;
