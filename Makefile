@@ -82,11 +82,13 @@ bench-auc: build peers
 bench-deps:
 	@sh bench/bench_deps.sh
 
-$(BUILD)/bench/bench_onednn: bench/bench_onednn.c
+# bench_onednn times xent too, in turns with oneDNN, on oneDNN's OpenMP threads.
+$(BUILD)/bench/bench_onednn: bench/bench_onednn.c include/xent.h $(BUILD)/libxent.a
 	@mkdir -p $(@D)
 	@if [ -f /usr/include/oneapi/dnnl/dnnl.h ]; then \
 	  echo "cc -o $@"; \
-	  $(CC) -std=c11 -O2 -Wall -Wextra -Wshadow -Wstrict-prototypes -o $@ $< -ldnnl; \
+	  $(CC) -std=c11 -O2 -fopenmp -Wall -Wextra -Wshadow -Wstrict-prototypes -Iinclude \
+	    -o $@ $< $(BUILD)/libxent.a -ldnnl -lm -lpthread; \
 	else echo "bench_onednn not built: libdnnl-dev is not installed"; fi
 
 bench: deps bench-deps build peers

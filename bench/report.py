@@ -41,7 +41,8 @@ class Results:
         self.skipped = []     # (source, shape, op, why)
         self.meta = {}        # source -> header comment fields
         self.failed = []      # sources whose run failed
-        self.checks = []      # ["roc_auc", n, "xent=..", "sklearn=..", "agree"]
+        self.checks = []      # ["roc_auc", n, "xent=..", "sklearn=..", "agree"] or
+                              # [op, shape, "max .. difference ..", "agree"] (bench_onednn)
 
     def parse(self, source, dtype, text):
         peer = source
@@ -66,8 +67,10 @@ class Results:
                 ms = float(f[3])
             except ValueError:
                 continue
-            self.rows[(peer, dtype, f[0], f[1], int(f[2]))] = {
-                "ms": ms, "gbs": f[4], "floor_ms": f[5], "of_floor": f[6]}
+            row = {"ms": ms, "gbs": f[4], "floor_ms": f[5], "of_floor": f[6]}
+            if len(f) > 7:  # bench_onednn: xent's time from the same turns
+                row["xent_ms"] = float(f[7])
+            self.rows[(peer, dtype, f[0], f[1], int(f[2]))] = row
 
     def get(self, peer, dtype, shape, op, threads):
         return self.rows.get((peer, dtype, shape, op, threads))
@@ -191,7 +194,9 @@ def table(res, dtype, shapes, nthreads):
                     cells += ["skipped", "-", "-"]
                 for k, _ in peers:
                     p = res.get(k, dtype, shape, op, threads)
-                    if p and x:
+                    if p and "xent_ms" in p:  # timed in turns with xent
+                        cells.append(fmt_ratio(p["ms"], p["xent_ms"]))
+                    elif p and x:
                         cells.append(fmt_ratio(p["ms"], x["ms"]))
                     elif p:
                         cells.append(f"({p['ms']:.1f} ms)")
@@ -249,13 +254,16 @@ def bar(res, nthreads, quick):
     shapes = QUICK_SHAPES if quick else QUICK_SHAPES + ["64x256000", "8192x128256"]
     for shape in shapes:
         for threads in sorted({1, nthreads}):
-            x = res.get("xent", "f32", shape, "softmax", threads)
             o = res.get("onednn", "f32", shape, "softmax", threads)
             name = f"softmax fwd {shape.replace('x', ' x ')} f32, {threads} thread(s)"
-            if not (x and o):
-                missing(f"{name} vs oneDNN ({'no xent row' if not x else 'no oneDNN row'})")
+            if not (o and "xent_ms" in o):
+                missing(f"{name} vs oneDNN (no bench_onednn row)")
                 continue
-            r = o["ms"] / x["ms"]
+            r = o["ms"] / o["xent_ms"]
+            differ = [c for c in res.checks if c[:2] == ["softmax", shape] and c[-1] != "agree"]
+            if differ:
+                verdict(False, f"{name}: xent's and oneDNN's outputs differ ({differ[0][2]})")
+                continue
             if shape in SMALL_C:
                 verdict(r >= FAR_FASTER, f"{name}: {r:.2f}x oneDNN (small C: far faster, "
                         f"read as >= {FAR_FASTER:g}x)")
@@ -332,9 +340,15 @@ def main():
         if m:
             emit(f"Python peers' allocator: {m.group(1)}.")
     emit("Ratios are peer ms / xent ms (above 1: xent is faster). NumPy and SciPy run on one "
-         "thread. \"of floor\" is the STREAM-like floor time / xent's time.")
+         "thread. \"of floor\" is the STREAM-like floor time / xent's time. The oneDNN ratios "
+         "come from bench_onednn, which times oneDNN and xent in turns in one process, xent "
+         "running on oneDNN's OpenMP threads (the xent columns are bench_xent's, on xent's own "
+         "threads).")
     for what in res.failed:
         emit(f"\nNot run or failed: {what}.")
+    for c in res.checks:
+        if c and c[0] != "roc_auc" and c[-1] != "agree":
+            emit(f"\nxent and oneDNN disagree: {' '.join(c)}.")
     for dtype in args.dtypes:
         if not any(k[1] == dtype for k in res.rows):
             continue
