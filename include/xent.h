@@ -253,7 +253,8 @@ XENT_API uint16_t xent_f64_to_bf16(double value);
  * tests/test_accuracy.c for every kernel variant, see xent_isa()):
  *   f32 (fast kernels): softmax within 3 ulp, log_softmax within 2 ulp;
  *   f32 (reference), f16, bf16: softmax and log_softmax within 1 ulp;
- *   f64: softmax within 4 ulp, log_softmax within 3 ulp;
+ *   f64 (fast kernels for rows of 8 or more, and reference): softmax within
+ *   4 ulp, log_softmax within 3 ulp;
  *   logsumexp: within 1 ulp (f32) or 4 ulp (f64) of max(|logsumexp|, |m|).
  *   (The fast f32 kernels compute logsumexp from float exps, for rows of more
  *   than 16 entries; a row where that could miss the 1-ulp bound, which needs

@@ -1,5 +1,5 @@
 /*
- * The fast f32 kernels against long double references, at row lengths around
+ * The fast f32 (and f64) kernels against long double references, at row lengths around
  * every vector tile (tile - 1, tile, tile + 1, primes, long rows). `make
  * test` runs the suite once per instruction set (XENT_ISA), so each variant
  * is held to the bounds stated in xent.h.
@@ -645,4 +645,112 @@ void test_kernels_streaming_outputs_match(void) {
    * mean of e^x for x ~ N(0, 36)), which x - lse would round to 0 */
   XT_CHECK(losses[1] > 0 && losses[1] < 1e-12);
   free(x), free(y), free(g), free(gx), free(labels), free(losses), free(losses_in_place);
+}
+
+/* ---- f64 rows (simd/rows_f64.inc) ---- */
+
+/* -log_softmax of a double row in long double, the largest entry excluded
+ * from the sum (infinite and NaN rows are not passed here). */
+static void ld_neg_log_softmax_f64(const double *x, int64_t n, long double *out) {
+  int64_t k = 0;
+  for (int64_t i = 1; i < n; i++)
+    if (x[i] > x[k]) k = i;
+  long double tail = 0;
+  for (int64_t i = 0; i < n; i++)
+    if (i != k && x[i] != -INFINITY) tail += expl((long double)x[i] - x[k]);
+  for (int64_t i = 0; i < n; i++) out[i] = log1pl(tail) - ((long double)x[i] - x[k]);
+}
+
+/* Row kinds: 0 normal, 1 spread (span up to about 300), 2 one confident
+ * logit (its loss near 1e-17, kept to full relative precision), 3 entries at
+ * large magnitude (1e5 + normal: x - m must be exact), 4 a span of more than
+ * 700 and 5 masked (-inf) entries (both declined to the reference), 6 many
+ * entries tied at the maximum. */
+#define F64_ROW_KINDS 7
+static void fill_row_f64(xt_rng *rng, double *x, int64_t n, int kind) {
+  for (int64_t i = 0; i < n; i++) {
+    double v = kind == 1   ? xt_normal(rng) * 60
+               : kind == 3 ? 1e5 + xt_normal(rng)
+               : kind == 4 ? xt_uniform(rng, -400, 400)
+               : kind == 6 ? (double)(xt_next(rng) % 3)
+                           : xt_normal(rng);
+    x[i] = v;
+  }
+  if (kind == 2) x[xt_next(rng) % (uint64_t)n] += 40;
+  if (kind == 4 && n > 1) x[0] = -400, x[1] = 400;
+  if (kind == 5 && n > 1)
+    for (int64_t i = 1; i < n; i += 5) x[i] = -INFINITY;
+}
+
+void test_kernels_softmax_f64_tiles(void) {
+  xt_rng rng = {91};
+  double worst_sm = 0, worst_lsm = 0;
+  for (int li = 0; li < NLEN; li++) {
+    int64_t n = lengths[li];
+    double *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+    double *z = malloc((size_t)n * sizeof *z);
+    long double *ref = malloc((size_t)n * sizeof *ref);
+    XT_CHECK(x && y && z && ref);
+    for (int kind = 0; kind < F64_ROW_KINDS; kind++) {
+      fill_row_f64(&rng, x, n, kind);
+      ld_neg_log_softmax_f64(x, n, ref);
+      xent_tensor_t tx = xent_tensor_2d(x, XENT_F64, 1, n), ty = xent_tensor_2d(y, XENT_F64, 1, n);
+      xent_tensor_t tz = xent_tensor_2d(z, XENT_F64, 1, n);
+      XT_OK(xent_softmax(&tx, -1, &ty));
+      for (int64_t i = 0; i < n; i++) {
+        double e = xt_ulp_error(y[i], expl(-ref[i]), XENT_F64);
+        if (!(e <= worst_sm)) worst_sm = e;
+      }
+      memcpy(z, x, (size_t)n * sizeof *z); /* in place: the same bits */
+      XT_OK(xent_softmax(&tz, -1, &tz));
+      XT_CHECK(memcmp(z, y, (size_t)n * sizeof *z) == 0);
+      XT_OK(xent_log_softmax(&tx, -1, &ty));
+      for (int64_t i = 0; i < n; i++) {
+        double e = x[i] == -INFINITY ? (y[i] == -INFINITY ? 0 : 1e9)
+                                     : xt_ulp_error(y[i], -ref[i], XENT_F64);
+        if (!(e <= worst_lsm)) worst_lsm = e;
+      }
+      memcpy(z, x, (size_t)n * sizeof *z);
+      XT_OK(xent_log_softmax(&tz, -1, &tz));
+      XT_CHECK(memcmp(z, y, (size_t)n * sizeof *z) == 0);
+    }
+    free(x), free(y), free(z), free(ref);
+  }
+  printf("  kernels %s: softmax f64 max %.2f ulp (bound %d), log_softmax f64 max %.2f ulp (bound %d)\n",
+         xent_isa(), worst_sm, XT_BOUND_SOFTMAX_F64, worst_lsm, XT_BOUND_LOG_SOFTMAX_F64);
+  XT_CHECK(worst_sm <= XT_BOUND_SOFTMAX_F64);
+  XT_CHECK(worst_lsm <= XT_BOUND_LOG_SOFTMAX_F64);
+}
+
+/* A confident f64 row: log_softmax of [40, 0, ..., 0] (C entries) at the
+ * maximum is -log1p((C - 1) e^-40), about -4.2e-17 C, against a closed form
+ * in long double; and strided rows (axis 0 of a C-order matrix) give the same
+ * bits as contiguous ones. */
+void test_kernels_f64_confident_and_strided(void) {
+  enum { C = 37, R = 5 };
+  double x[C], y[C];
+  for (int i = 0; i < C; i++) x[i] = i == 3 ? 40.0 : 0.0;
+  xent_tensor_t tx = xent_tensor_2d(x, XENT_F64, 1, C), ty = xent_tensor_2d(y, XENT_F64, 1, C);
+  XT_OK(xent_log_softmax(&tx, -1, &ty));
+  long double want = -log1pl((C - 1) * expl(-40.0L));
+  XT_CHECK(xt_ulp_error(y[3], want, XENT_F64) <= XT_BOUND_LOG_SOFTMAX_F64);
+  XT_OK(xent_softmax(&tx, -1, &ty));
+  XT_CHECK(xt_ulp_error(y[0], expl(-40.0L) / (1 + (C - 1) * expl(-40.0L)), XENT_F64) <=
+           XT_BOUND_SOFTMAX_F64);
+
+  /* m[c][r] = row r's entry c: softmax over axis 0 walks strided rows */
+  xt_rng rng = {92};
+  double rows[R][C], m[C][R], out_rows[R][C], out_m[C][R];
+  for (int r = 0; r < R; r++)
+    for (int c = 0; c < C; c++) m[c][r] = rows[r][c] = xt_normal(&rng) * 5;
+  xent_tensor_t trows = xent_tensor_2d(rows, XENT_F64, R, C), tm = xent_tensor_2d(m, XENT_F64, C, R);
+  xent_tensor_t tor = xent_tensor_2d(out_rows, XENT_F64, R, C), tom = xent_tensor_2d(out_m, XENT_F64, C, R);
+  for (int op = 0; op < 2; op++) {
+    XT_OK(op ? xent_log_softmax(&trows, 1, &tor) : xent_softmax(&trows, 1, &tor));
+    XT_OK(op ? xent_log_softmax(&tm, 0, &tom) : xent_softmax(&tm, 0, &tom));
+    int same = 1;
+    for (int r = 0; r < R; r++)
+      for (int c = 0; c < C; c++) same &= memcmp(&out_rows[r][c], &out_m[c][r], sizeof(double)) == 0;
+    XT_CHECK(same);
+  }
 }

@@ -34,6 +34,13 @@ static const xent_f32_kernels neon = {
     xent_neon_softmax_backward_f32, xent_neon_log_softmax_backward_f32,
     xent_neon_dense_ce_f32, xent_neon_argmax_f32};
 #endif
+#ifdef XENT_X86_KERNELS
+static const xent_f64_kernels avx512_f64 = {xent_avx512_softmax_f64, xent_avx512_log_softmax_f64};
+static const xent_f64_kernels avx2_f64 = {xent_avx2_softmax_f64, xent_avx2_log_softmax_f64};
+#endif
+#ifdef XENT_NEON_KERNELS
+static const xent_f64_kernels neon_f64 = {xent_neon_softmax_f64, xent_neon_log_softmax_f64};
+#endif
 
 enum { ISA_SCALAR = 1, ISA_AVX2 = 2, ISA_AVX512 = 3, ISA_NEON = 4 };
 
@@ -78,6 +85,21 @@ const xent_f32_kernels *xent__fast_f32(void) {
   }
 #elif defined(XENT_NEON_KERNELS)
   return isa() == ISA_NEON ? &neon : NULL;
+#else
+  (void)isa();
+  return NULL;
+#endif
+}
+
+const xent_f64_kernels *xent__fast_f64(void) {
+#if defined(XENT_X86_KERNELS)
+  switch (isa()) {
+    case ISA_AVX512: return &avx512_f64;
+    case ISA_AVX2: return &avx2_f64;
+    default: return NULL;
+  }
+#elif defined(XENT_NEON_KERNELS)
+  return isa() == ISA_NEON ? &neon_f64 : NULL;
 #else
   (void)isa();
   return NULL;

@@ -20,6 +20,9 @@ typedef int (*fast_row_op)(const float *x, float *y, int64_t n, xent__stream *st
  * lanes it leaves to the reference kernel. */
 typedef unsigned (*fast_small_op)(const float *x, float *y, int64_t n);
 
+/* The same for contiguous f64 rows (kernels.h: xent_f64_kernels). */
+typedef int (*fast_f64_op)(const double *x, double *y, int64_t n);
+
 /* A fast kernel for the backward passes: (y, dy) -> dx, contiguous rows. */
 typedef int (*fast_row2_op)(const float *a, const float *b, float *out, int64_t n);
 
@@ -54,6 +57,7 @@ typedef struct {
   const xent_tensor_t *a, *b, *reduced, *out;
   row_op op;
   fast_row_op fast;
+  fast_f64_op fast64;
   fast_small_op small;
   fast_row2_op fast2;
   int block;  /* rows per small call */
@@ -180,9 +184,20 @@ static void axis_task(void *ctx, int64_t task) {
     if (r > first) xent__rows_next(&it);
     if (j->fast && direct && j->fast((const float *)it.ptr[0], (float *)it.ptr[1], n, stream))
       continue;
+    if (j->fast64 && direct && j->fast64((const double *)it.ptr[0], (double *)it.ptr[1], n))
+      continue;
     if (!sa.p && (xent__scratch_get(&sa, n, "") || xent__scratch_get(&sb, n, ""))) {
       atomic_store(&j->failed, 1);
       break;
+    }
+    if (j->fast64 && !direct) { /* through copies, for the same bits in every layout */
+      const double *src = (const double *)it.ptr[0];
+      for (int64_t i = 0; i < n; i++) sa.p[i] = src[i * it.row_stride[0]];
+      if (j->fast64(sa.p, sb.p, n)) {
+        double *dst = (double *)it.ptr[1];
+        for (int64_t i = 0; i < n; i++) dst[i * it.row_stride[1]] = sb.p[i];
+        continue;
+      }
     }
     if (j->fast && !direct) {
       float *fx = (float *)sb.p, *fy = fx + n; /* sb has room for 2n floats */
@@ -211,7 +226,7 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
                                 const xent_tensor_t *reduced,
                                 const char *reduced_name,
                                 const xent_tensor_t *out, const char *out_name,
-                                int axis, row_op op, fast_row_op fast,
+                                int axis, row_op op, fast_row_op fast, fast_f64_op fast64,
                                 fast_small_op small, int block, fast_row2_op fast2) {
   xent__clear_error();
   XENT__TRY(xent__check_tensor(a, a_name));
@@ -249,6 +264,8 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
    * layout. Rows it declines (NaN, infinities) take the reference path. */
   int f32 = a->dtype == XENT_F32 && out->dtype == XENT_F32;
   job.fast = f32 ? fast : NULL;
+  job.fast64 = a->dtype == XENT_F64 && out->dtype == XENT_F64 &&
+                       job.rows.length >= XENT_F64_FAST_MIN ? fast64 : NULL;
   job.small = f32 && small && job.rows.length <= XENT_SMALL_C ? small : NULL;
   job.block = block;
   job.fast2 = f32 && fast2 && b && b->dtype == XENT_F32 ? fast2 : NULL;
@@ -268,15 +285,19 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
 xent_status_t xent_softmax(const xent_tensor_t *x, int axis,
                            const xent_tensor_t *y) {
   const xent_f32_kernels *k = xent__fast_f32();
+  const xent_f64_kernels *k64 = xent__fast_f64();
   return along_axis(x, "x", NULL, NULL, NULL, NULL, y, "y", axis, op_softmax,
-                    k ? k->softmax : NULL, k ? k->softmax_small : NULL, k ? k->block : 0, NULL);
+                    k ? k->softmax : NULL, k64 ? k64->softmax : NULL,
+                    k ? k->softmax_small : NULL, k ? k->block : 0, NULL);
 }
 
 xent_status_t xent_log_softmax(const xent_tensor_t *x, int axis,
                                const xent_tensor_t *y) {
   const xent_f32_kernels *k = xent__fast_f32();
+  const xent_f64_kernels *k64 = xent__fast_f64();
   return along_axis(x, "x", NULL, NULL, NULL, NULL, y, "y", axis, op_log_softmax,
-                    k ? k->log_softmax : NULL, k ? k->log_softmax_small : NULL,
+                    k ? k->log_softmax : NULL, k64 ? k64->log_softmax : NULL,
+                    k ? k->log_softmax_small : NULL,
                     k ? k->block : 0, NULL);
 }
 
@@ -285,7 +306,7 @@ xent_status_t xent_softmax_backward(const xent_tensor_t *y,
                                     const xent_tensor_t *dx) {
   const xent_f32_kernels *k = xent__fast_f32();
   return along_axis(y, "y", dy, "dy", NULL, NULL, dx, "dx", axis, op_softmax_backward, NULL,
-                    NULL, 0, k ? k->softmax_backward : NULL);
+                    NULL, NULL, 0, k ? k->softmax_backward : NULL);
 }
 
 xent_status_t xent_log_softmax_backward(const xent_tensor_t *y,
@@ -293,14 +314,14 @@ xent_status_t xent_log_softmax_backward(const xent_tensor_t *y,
                                         const xent_tensor_t *dx) {
   const xent_f32_kernels *k = xent__fast_f32();
   return along_axis(y, "y", dy, "dy", NULL, NULL, dx, "dx", axis, op_log_softmax_backward, NULL,
-                    NULL, 0, k ? k->log_softmax_backward : NULL);
+                    NULL, NULL, 0, k ? k->log_softmax_backward : NULL);
 }
 
 xent_status_t xent_logsumexp_backward(const xent_tensor_t *x,
                                       const xent_tensor_t *dout, int axis,
                                       const xent_tensor_t *dx) {
   return along_axis(x, "x", NULL, NULL, dout, "dout", dx, "dx", axis,
-                    op_logsumexp_backward, NULL, NULL, 0, NULL);
+                    op_logsumexp_backward, NULL, NULL, NULL, 0, NULL);
 }
 
 /* logsumexp, one value per row. f32 rows of more than XENT_SMALL_C into an

@@ -127,4 +127,44 @@ static inline xv xv_pow2_bits(xv k) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(k), 23));
 }
 
+/* ---- f64 (simd/rows_f64.inc): four doubles a vector ---- */
+#define XD_LEN 4
+typedef __m256d xd;
+static inline xd xd_set1(double v) { return _mm256_set1_pd(v); }
+static inline xd xd_load(const double *p) { return _mm256_loadu_pd(p); }
+static inline void xd_store(double *p, xd v) { _mm256_storeu_pd(p, v); }
+static inline __m256i xd_tail_imask(int64_t rem) {
+  return _mm256_cmpgt_epi64(_mm256_set1_epi64x(rem), _mm256_setr_epi64x(0, 1, 2, 3));
+}
+/* rem < XD_LEN elements; the other lanes are `fill` */
+static inline xd xd_load_tail(const double *p, int64_t rem, double fill) {
+  __m256i m = xd_tail_imask(rem);
+  return _mm256_blendv_pd(_mm256_set1_pd(fill), _mm256_maskload_pd(p, m), _mm256_castsi256_pd(m));
+}
+static inline void xd_store_tail(double *p, xd v, int64_t rem) {
+  _mm256_maskstore_pd(p, xd_tail_imask(rem), v);
+}
+static inline xd xd_add(xd a, xd b) { return _mm256_add_pd(a, b); }
+static inline xd xd_sub(xd a, xd b) { return _mm256_sub_pd(a, b); }
+static inline xd xd_mul(xd a, xd b) { return _mm256_mul_pd(a, b); }
+typedef __m256d xd_mask; /* all-ones lanes are set */
+static inline xd_mask xd_eq(xd a, xd b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }
+static inline xd xd_select(xd_mask m, xd if_set, xd if_clear) { return _mm256_blendv_pd(if_clear, if_set, m); }
+static inline xd xd_div(xd a, xd b) { return _mm256_div_pd(a, b); }
+static inline xd xd_max(xd a, xd b) { return _mm256_max_pd(a, b); }
+static inline xd xd_min(xd a, xd b) { return _mm256_min_pd(a, b); }
+static inline xd xd_fmadd(xd a, xd b, xd c) { return _mm256_fmadd_pd(a, b, c); }
+static inline xd xd_fnmadd(xd a, xd b, xd c) { return _mm256_fnmadd_pd(a, b, c); }
+static inline void xd_to_array(double *out, xd v) { _mm256_storeu_pd(out, v); }
+static inline double xd_hmax(xd v) {
+  double l[4];
+  _mm256_storeu_pd(l, v);
+  double a = l[0] > l[1] ? l[0] : l[1], b = l[2] > l[3] ? l[2] : l[3];
+  return a > b ? a : b;
+}
+/* 2^n from k = MAGIC + n (see rows_f64.inc): k's low bits into the exponent */
+static inline xd xd_pow2_bits(xd k) {
+  return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(k), 52));
+}
+
 #endif

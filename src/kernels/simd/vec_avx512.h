@@ -164,4 +164,35 @@ static inline xv xv_pow2_bits(xv k) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(k), 23));
 }
 
+/* ---- f64 (simd/rows_f64.inc): eight doubles a vector ---- */
+#define XD_LEN 8
+typedef __m512d xd;
+static inline xd xd_set1(double v) { return _mm512_set1_pd(v); }
+static inline xd xd_load(const double *p) { return _mm512_loadu_pd(p); }
+static inline void xd_store(double *p, xd v) { _mm512_storeu_pd(p, v); }
+/* rem < XD_LEN elements; the other lanes are `fill` */
+static inline xd xd_load_tail(const double *p, int64_t rem, double fill) {
+  return _mm512_mask_loadu_pd(_mm512_set1_pd(fill), (__mmask8)((1u << rem) - 1u), p);
+}
+static inline void xd_store_tail(double *p, xd v, int64_t rem) {
+  _mm512_mask_storeu_pd(p, (__mmask8)((1u << rem) - 1u), v);
+}
+static inline xd xd_add(xd a, xd b) { return _mm512_add_pd(a, b); }
+static inline xd xd_sub(xd a, xd b) { return _mm512_sub_pd(a, b); }
+static inline xd xd_mul(xd a, xd b) { return _mm512_mul_pd(a, b); }
+typedef __mmask8 xd_mask;
+static inline xd_mask xd_eq(xd a, xd b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
+static inline xd xd_select(xd_mask m, xd if_set, xd if_clear) { return _mm512_mask_blend_pd(m, if_clear, if_set); }
+static inline xd xd_div(xd a, xd b) { return _mm512_div_pd(a, b); }
+static inline xd xd_max(xd a, xd b) { return _mm512_max_pd(a, b); }
+static inline xd xd_min(xd a, xd b) { return _mm512_min_pd(a, b); }
+static inline xd xd_fmadd(xd a, xd b, xd c) { return _mm512_fmadd_pd(a, b, c); }
+static inline xd xd_fnmadd(xd a, xd b, xd c) { return _mm512_fnmadd_pd(a, b, c); }
+static inline double xd_hmax(xd v) { return _mm512_reduce_max_pd(v); }
+static inline void xd_to_array(double *out, xd v) { _mm512_storeu_pd(out, v); }
+/* 2^n from k = MAGIC + n (see rows_f64.inc): k's low bits into the exponent */
+static inline xd xd_pow2_bits(xd k) {
+  return _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_castpd_si512(k), 52));
+}
+
 #endif

@@ -128,4 +128,40 @@ static inline xv xv_pow2_bits(xv k) {
   return vreinterpretq_f32_s32(vshlq_n_s32(vreinterpretq_s32_f32(k), 23));
 }
 
+/* ---- f64 (simd/rows_f64.inc): two doubles a vector ---- */
+#define XD_LEN 2
+typedef float64x2_t xd;
+static inline xd xd_set1(double v) { return vdupq_n_f64(v); }
+static inline xd xd_load(const double *p) { return vld1q_f64(p); }
+static inline void xd_store(double *p, xd v) { vst1q_f64(p, v); }
+/* rem < XD_LEN elements; the other lanes are `fill` */
+static inline xd xd_load_tail(const double *p, int64_t rem, double fill) {
+  double buf[XD_LEN] = {fill, fill};
+  memcpy(buf, p, (size_t)rem * sizeof *p);
+  return vld1q_f64(buf);
+}
+static inline void xd_store_tail(double *p, xd v, int64_t rem) {
+  double buf[XD_LEN];
+  vst1q_f64(buf, v);
+  memcpy(p, buf, (size_t)rem * sizeof *p);
+}
+static inline xd xd_add(xd a, xd b) { return vaddq_f64(a, b); }
+static inline xd xd_sub(xd a, xd b) { return vsubq_f64(a, b); }
+static inline xd xd_mul(xd a, xd b) { return vmulq_f64(a, b); }
+/* the second operand when either is NaN, as x86's maxpd/minpd (see xv_max) */
+typedef uint64x2_t xd_mask; /* all-ones lanes are set */
+static inline xd_mask xd_eq(xd a, xd b) { return vceqq_f64(a, b); }
+static inline xd xd_select(xd_mask m, xd if_set, xd if_clear) { return vbslq_f64(m, if_set, if_clear); }
+static inline xd xd_div(xd a, xd b) { return vdivq_f64(a, b); }
+static inline xd xd_max(xd a, xd b) { return vbslq_f64(vcgtq_f64(a, b), a, b); }
+static inline xd xd_min(xd a, xd b) { return vbslq_f64(vcltq_f64(a, b), a, b); }
+static inline xd xd_fmadd(xd a, xd b, xd c) { return vfmaq_f64(c, a, b); }
+static inline xd xd_fnmadd(xd a, xd b, xd c) { return vfmsq_f64(c, a, b); }
+static inline double xd_hmax(xd v) { return vmaxvq_f64(v); }
+static inline void xd_to_array(double *out, xd v) { vst1q_f64(out, v); }
+/* 2^n from k = MAGIC + n (see rows_f64.inc): k's low bits into the exponent */
+static inline xd xd_pow2_bits(xd k) {
+  return vreinterpretq_f64_s64(vshlq_n_s64(vreinterpretq_s64_f64(k), 52));
+}
+
 #endif
