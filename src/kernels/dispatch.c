@@ -91,19 +91,17 @@ const xent_f32_kernels *xent__fast_f32(void) {
 #endif
 }
 
+/* Follows the f32 choice, so that one XENT_ISA caps both. */
 const xent_f64_kernels *xent__fast_f64(void) {
+  const xent_f32_kernels *k = xent__fast_f32();
 #if defined(XENT_X86_KERNELS)
-  switch (isa()) {
-    case ISA_AVX512: return &avx512_f64;
-    case ISA_AVX2: return &avx2_f64;
-    default: return NULL;
-  }
+  if (k == &avx512) return &avx512_f64;
+  if (k == &avx2) return &avx2_f64;
 #elif defined(XENT_NEON_KERNELS)
-  return isa() == ISA_NEON ? &neon_f64 : NULL;
-#else
-  (void)isa();
-  return NULL;
+  if (k == &neon) return &neon_f64;
 #endif
+  (void)k;
+  return NULL;
 }
 
 const char *xent_isa(void) {

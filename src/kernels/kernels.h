@@ -252,13 +252,13 @@ const xent_f32_kernels *xent__fast_f32(void);
  * holds NaN or an infinity or whose entries span more than 700 (declined
  * before anything is written; the caller recomputes it with the reference).
  */
-/* Shorter f64 rows are cheaper on the reference kernel (measured at 2
- * classes: 2x slower on the fast one; at 10, 1.3x faster). */
-#define XENT_F64_FAST_MIN 8
 typedef struct xent_f64_kernels {
   int (*softmax)(const double *x, double *y, int64_t n);
   int (*log_softmax)(const double *x, double *y, int64_t n);
 } xent_f64_kernels;
+/* Shorter f64 rows are cheaper on the reference kernel (measured at 2
+ * classes: 2x slower on the fast one; at 10, 1.3x faster). */
+#define XENT_F64_FAST_MIN 8
 
 #define XENT__DECLARE_F64_KERNELS(prefix)                                  \
   int prefix##softmax_f64(const double *x, double *y, int64_t n);          \

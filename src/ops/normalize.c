@@ -191,11 +191,9 @@ static void axis_task(void *ctx, int64_t task) {
       break;
     }
     if (j->fast64 && !direct) { /* through copies, for the same bits in every layout */
-      const double *src = (const double *)it.ptr[0];
-      for (int64_t i = 0; i < n; i++) sa.p[i] = src[i * it.row_stride[0]];
+      xent__gather(sa.p, it.ptr[0], it.row_stride[0], n, XENT_F64);
       if (j->fast64(sa.p, sb.p, n)) {
-        double *dst = (double *)it.ptr[1];
-        for (int64_t i = 0; i < n; i++) dst[i * it.row_stride[1]] = sb.p[i];
+        xent__scatter(it.ptr[1], it.row_stride[1], sb.p, n, XENT_F64);
         continue;
       }
     }
@@ -264,8 +262,8 @@ static xent_status_t along_axis(const xent_tensor_t *a, const char *a_name,
    * layout. Rows it declines (NaN, infinities) take the reference path. */
   int f32 = a->dtype == XENT_F32 && out->dtype == XENT_F32;
   job.fast = f32 ? fast : NULL;
-  job.fast64 = a->dtype == XENT_F64 && out->dtype == XENT_F64 &&
-                       job.rows.length >= XENT_F64_FAST_MIN ? fast64 : NULL;
+  int f64 = a->dtype == XENT_F64 && out->dtype == XENT_F64;
+  job.fast64 = f64 && job.rows.length >= XENT_F64_FAST_MIN ? fast64 : NULL;
   job.small = f32 && small && job.rows.length <= XENT_SMALL_C ? small : NULL;
   job.block = block;
   job.fast2 = f32 && fast2 && b && b->dtype == XENT_F32 ? fast2 : NULL;
