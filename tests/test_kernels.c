@@ -754,3 +754,103 @@ void test_kernels_f64_confident_and_strided(void) {
     XT_CHECK(same);
   }
 }
+
+/* Fused sparse CE of f64 rows at every tile length and row kind, against
+ * long double: the loss within 4 ulp and each gradient entry within 4 ulp of
+ * |p| + |u| (xent.h), with the label on a random entry or, for the confident
+ * kind, on the confident logit; in place (g over x) the same bits; declined
+ * rows (kinds 4, 5) give the reference's answer, held to the same bounds. */
+void test_kernels_sparse_ce_f64_tiles(void) {
+  xt_rng rng = {93};
+  double worst_loss = 0, worst_grad = 0;
+  xent_ce_options_t o = xent_ce_options_default();
+  o.reduction = XENT_REDUCTION_NONE;
+  for (int li = 0; li < NLEN; li++) {
+    int64_t n = lengths[li];
+    double *x = malloc((size_t)n * sizeof *x), *g = malloc((size_t)n * sizeof *g);
+    double *z = malloc((size_t)n * sizeof *z);
+    long double *ref = malloc((size_t)n * sizeof *ref);
+    XT_CHECK(x && g && z && ref);
+    for (int kind = 0; kind < F64_ROW_KINDS; kind++) {
+      fill_row_f64(&rng, x, n, kind);
+      int64_t label = (int64_t)(xt_next(&rng) % (uint64_t)n);
+      if (kind == 2)
+        for (int64_t i = 0; i < n; i++)
+          if (x[i] > x[label]) label = i;
+      if (x[label] == -INFINITY) label = 0; /* a finite loss */
+      ld_neg_log_softmax_f64(x, n, ref);
+      double loss, loss_in_place;
+      xent_tensor_t tx = xent_tensor_2d(x, XENT_F64, 1, n), tg = xent_tensor_2d(g, XENT_F64, 1, n);
+      xent_tensor_t tz = xent_tensor_2d(z, XENT_F64, 1, n);
+      xent_tensor_t tl = xent_tensor_1d(&label, XENT_I64, 1), tloss = xent_tensor_1d(&loss, XENT_F64, 1);
+      xent_tensor_t tloss2 = xent_tensor_1d(&loss_in_place, XENT_F64, 1);
+      XT_OK(xent_sparse_softmax_cross_entropy(&tx, &tl, &o, &tloss, &tg));
+      double e = xt_ulp_error(loss, ref[label], XENT_F64);
+      if (!(e <= worst_loss)) worst_loss = e;
+      for (int64_t i = 0; i < n; i++) {
+        long double p = x[i] == -INFINITY ? 0.0L : expl(-ref[i]), want = p - (i == label);
+        double ge = (double)(fabsl(g[i] - want) / xt_ulp(p + (i == label), XENT_F64));
+        if (!(ge <= worst_grad)) worst_grad = ge;
+      }
+      memcpy(z, x, (size_t)n * sizeof *z);
+      XT_OK(xent_sparse_softmax_cross_entropy(&tz, &tl, &o, &tloss2, &tz));
+      XT_CHECK(memcmp(z, g, (size_t)n * sizeof *z) == 0 && xt_same_double(loss, loss_in_place));
+    }
+    free(x), free(g), free(z), free(ref);
+  }
+  printf("  kernels %s: sparse CE f64 loss max %.2f ulp, grad max %.2f ulp (bound 4)\n",
+         xent_isa(), worst_loss, worst_grad);
+  XT_CHECK(worst_loss <= 4);
+  XT_CHECK(worst_grad <= 4);
+}
+
+/* The confident f64 row [0, ..., 0, 40] with label at the 40: the loss is
+ * log1p((C - 1) e^-40), about 4.2e-17 (C - 1), and the label's gradient
+ * -(C - 1) e^-40 / (1 + (C - 1) e^-40), against closed forms in long
+ * double; at C = 9 the 40 is in the partial last vector, also in place (the
+ * gradient over the logits), where the entry's value must be read before
+ * its exp is written. Strided rows give the bits of contiguous ones. */
+void test_kernels_sparse_ce_f64_confident_and_strided(void) {
+  static const int64_t sizes[] = {9, 17, 37, 1000};
+  for (int s = 0; s < 4; s++) {
+    int64_t C = sizes[s], label = C - 1;
+    double *x = calloc((size_t)C, sizeof *x), *g = calloc((size_t)C, sizeof *g);
+    XT_CHECK(x && g);
+    for (int in_place = 0; in_place < 2; in_place++) {
+      for (int64_t i = 0; i < C; i++) x[i] = i == label ? 40.0 : 0.0;
+      double loss, *out = in_place ? x : g;
+      xent_tensor_t tx = xent_tensor_2d(x, XENT_F64, 1, C), tg = xent_tensor_2d(out, XENT_F64, 1, C);
+      xent_tensor_t tl = xent_tensor_1d(&label, XENT_I64, 1), tloss = xent_tensor_1d(&loss, XENT_F64, 1);
+      XT_OK(xent_sparse_softmax_cross_entropy(&tx, &tl, NULL, &tloss, &tg));
+      long double tail = (long double)(C - 1) * expl(-40.0L);
+      XT_CHECK_MSG(xt_ulp_error(loss, log1pl(tail), XENT_F64) <= 4, "C %lld in place %d: loss %.17g",
+                   (long long)C, in_place, loss);
+      XT_CHECK(xt_ulp_error(out[label], -tail / (1 + tail), XENT_F64) <= 4);
+      XT_CHECK(xt_ulp_error(out[0], expl(-40.0L) / (1 + tail), XENT_F64) <= 4);
+    }
+    free(x), free(g);
+  }
+
+  /* m[c][r] = row r's entry c: CE over axis 0 walks strided rows */
+  enum { C = 37, R = 5 };
+  xt_rng rng = {94};
+  double rows[R][C], m[C][R], g_rows[R][C], g_m[C][R], l_rows[R], l_m[R];
+  int64_t labels[R];
+  for (int r = 0; r < R; r++) {
+    labels[r] = (int64_t)(xt_next(&rng) % C);
+    for (int c = 0; c < C; c++) m[c][r] = rows[r][c] = xt_normal(&rng) * 5;
+  }
+  xent_ce_options_t o = xent_ce_options_default();
+  o.reduction = XENT_REDUCTION_NONE;
+  xent_tensor_t tl = xent_tensor_1d(labels, XENT_I64, R);
+  xent_tensor_t trows = xent_tensor_2d(rows, XENT_F64, R, C), tm = xent_tensor_2d(m, XENT_F64, C, R);
+  xent_tensor_t tgr = xent_tensor_2d(g_rows, XENT_F64, R, C), tgm = xent_tensor_2d(g_m, XENT_F64, C, R);
+  xent_tensor_t tlr = xent_tensor_1d(l_rows, XENT_F64, R), tlm = xent_tensor_1d(l_m, XENT_F64, R);
+  XT_OK(xent_sparse_softmax_cross_entropy(&trows, &tl, &o, &tlr, &tgr));
+  o.axis = 0;
+  XT_OK(xent_sparse_softmax_cross_entropy(&tm, &tl, &o, &tlm, &tgm));
+  int same = memcmp(l_rows, l_m, sizeof l_rows) == 0;
+  for (int r = 0; r < R; r++)
+    for (int c = 0; c < C; c++) same &= memcmp(&g_rows[r][c], &g_m[c][r], sizeof(double)) == 0;
+  XT_CHECK(same);
+}

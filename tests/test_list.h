@@ -186,6 +186,8 @@ XT(kernels_dense_ce_f32)
 XT(kernels_argmax_f32_tiles)
 XT(kernels_softmax_f64_tiles)
 XT(kernels_f64_confident_and_strided)
+XT(kernels_sparse_ce_f64_tiles)
+XT(kernels_sparse_ce_f64_confident_and_strided)
 /* the xent command-line tool, run as a process (test_cli.c) */
 XT(cli_usage_and_exit_codes)
 XT(cli_detects_outputs)

@@ -255,6 +255,10 @@ const xent_f32_kernels *xent__fast_f32(void);
 typedef struct xent_f64_kernels {
   int (*softmax)(const double *x, double *y, int64_t n);
   int (*log_softmax)(const double *x, double *y, int64_t n);
+  /* sparse softmax cross-entropy of a row (f32's sparse_ce without a
+   * stream): the loss into *loss and, if g, scale * (softmax - onehot) */
+  int (*sparse_ce)(const double *x, int64_t label, double *g, double scale, int64_t n,
+                   double *loss);
 } xent_f64_kernels;
 /* Shorter f64 rows are cheaper on the reference kernel (measured at 2
  * classes: 2x slower on the fast one; at 10, 1.3x faster). */
@@ -262,7 +266,9 @@ typedef struct xent_f64_kernels {
 
 #define XENT__DECLARE_F64_KERNELS(prefix)                                  \
   int prefix##softmax_f64(const double *x, double *y, int64_t n);          \
-  int prefix##log_softmax_f64(const double *x, double *y, int64_t n);
+  int prefix##log_softmax_f64(const double *x, double *y, int64_t n);      \
+  int prefix##sparse_ce_f64(const double *x, int64_t label, double *g, double scale, \
+                            int64_t n, double *loss);
 XENT__DECLARE_F64_KERNELS(xent_avx512_)
 XENT__DECLARE_F64_KERNELS(xent_avx2_)
 XENT__DECLARE_F64_KERNELS(xent_neon_)

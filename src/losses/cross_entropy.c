@@ -115,8 +115,8 @@ static xent_status_t run_ce(ce_kind kind, const xent_tensor_t *logits,
       .grad = grad,
       .opts = &o};
   /* Per-class options, loaded once; the frame checks everything else. */
-  /* One-hot targets without class weights or smoothing: the fused f32 kernel
-   * (softmax - onehot is also TensorFlow's gradient then). */
+  /* One-hot targets without class weights or smoothing: the fused f32 and
+   * f64 kernels (softmax - onehot is also TensorFlow's gradient then). */
   const xent_f32_kernels *fast = xent__fast_f32();
   if (fast && kind == CE_SPARSE && !o.class_weights && o.label_smoothing == 0) {
     spec.fast_sparse_f32 = fast->sparse_ce;
@@ -124,6 +124,9 @@ static xent_status_t run_ce(ce_kind kind, const xent_tensor_t *logits,
     spec.fast_sparse_rows_f32 = fast->sparse_ce_rows;
     spec.small_block = fast->block;
   }
+  const xent_f64_kernels *fast64 = xent__fast_f64();
+  if (fast64 && kind == CE_SPARSE && !o.class_weights && o.label_smoothing == 0)
+    spec.fast_sparse_f64 = fast64->sparse_ce;
   if (fast && kind == CE_DENSE && !o.class_weights && o.label_smoothing == 0) {
     spec.fast_dense_f32 = fast->dense_ce;
     spec.tf_gradient = k.tf_gradient;

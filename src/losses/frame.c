@@ -341,6 +341,7 @@ typedef struct {
   int64_t rows_per_task;
   double *partial;
   int (*fast)(const float *, int64_t, float *, double, int64_t, double *, xent__stream *);
+  int (*fast64)(const double *, int64_t, double *, double, int64_t, double *); /* the same, f64 */
   /* the fast kernel for runs of plain rows (NULL: row by row) */
   int64_t (*fast_rows)(const float *, const int64_t *, float *, double, int64_t, int64_t,
                        double *);
@@ -560,8 +561,9 @@ static void sweep_small_task(sweep_job *j, xent__rows *it, int64_t first, int64_
  * row's logits, gradient, label and loss at a fixed step from row 0's; x is
  * NULL when the call is not such a call. */
 typedef struct {
-  const float *x;
-  float *g;
+  const char *x;
+  char *g;
+  size_t elem_size; /* of x and g: f32, or f64 for fast64 */
   const char *labels;
   char *loss;
   size_t label_size, loss_size;
@@ -570,9 +572,10 @@ typedef struct {
 static plain_rows plain_rows_at(const sweep_job *j, const xent__rows *it) {
   const xent__loss_spec *s = j->f->s;
   plain_rows pr = {0};
-  if (!j->plain || !j->fast) return pr;
-  pr.x = (const float *)it->base[T_PRED];
-  pr.g = s->grad ? (float *)it->base[T_GRAD] : NULL;
+  if (!j->plain || !(j->fast || j->fast64)) return pr;
+  pr.x = it->base[T_PRED];
+  pr.g = s->grad ? it->base[T_GRAD] : NULL;
+  pr.elem_size = xent_dtype_size(s->pred->dtype);
   pr.labels = it->base[T_TARGET];
   pr.label_size = xent_dtype_size(s->target->dtype);
   if (s->loss && !j->f->scalar_loss) {
@@ -599,9 +602,15 @@ static int64_t plain_run(const sweep_job *j, const plain_rows *pr, int64_t first
       if (label == ignore) break;
       labels[count++] = label;
     }
-    const float *x = pr->x + r * n;
-    float *g = pr->g ? pr->g + r * n : NULL;
-    if (j->fast_rows && !stream) {
+    const float *x = (const float *)(pr->x + r * n * pr->elem_size);
+    float *g = pr->g ? (float *)(pr->g + r * n * pr->elem_size) : NULL;
+    if (j->fast64) {
+      const double *dx = (const double *)x;
+      double *dg = (double *)g;
+      while (done < count && j->fast64(dx + done * n, labels[done], dg ? dg + done * n : NULL,
+                                       j->scale, n, &losses[done]))
+        done++;
+    } else if (j->fast_rows && !stream) {
       done = j->fast_rows(x, labels, g, j->scale, n, count, losses);
     } else {
       while (done < count && j->fast(x + done * n, labels[done], g ? g + done * n : NULL,
@@ -616,6 +625,34 @@ static int64_t plain_run(const sweep_job *j, const plain_rows *pr, int64_t first
     if (done < RUN) break; /* an ignored or declined row, or the end */
   }
   return r - first;
+}
+
+/* A counted position through the fused sparse kernel of its dtype, scaled by
+ * gscale; strided rows go through copies in `work` (room for 2n elements of
+ * the dtype). Returns 0 when the kernel declines the row. */
+static int fast_sparse_position(const sweep_job *j, const xent__rows *it, int64_t label,
+                                double gscale, int direct, double *work, xent__stream *stream,
+                                double *row_loss) {
+  int64_t n = j->f->classes, xs = it->row_stride[T_PRED], gs = it->row_stride[T_GRAD];
+  int grad = j->f->s->grad != NULL, done;
+  if (j->fast) {
+    const float *px = (const float *)it->ptr[T_PRED];
+    float *pg = grad ? (float *)it->ptr[T_GRAD] : NULL;
+    if (direct) return j->fast(px, label, pg, gscale, n, row_loss, stream);
+    float *fx = (float *)work, *fg = fx + n;
+    for (int64_t c = 0; c < n; c++) fx[c] = px[c * xs];
+    done = j->fast(fx, label, pg ? fg : NULL, gscale, n, row_loss, NULL);
+    for (int64_t c = 0; done && pg && c < n; c++) pg[c * gs] = fg[c];
+    return done;
+  }
+  const double *px = (const double *)it->ptr[T_PRED];
+  double *pg = grad ? (double *)it->ptr[T_GRAD] : NULL;
+  if (direct) return j->fast64(px, label, pg, gscale, n, row_loss);
+  double *dx = work, *dg = dx + n;
+  for (int64_t c = 0; c < n; c++) dx[c] = px[c * xs];
+  done = j->fast64(dx, label, pg ? dg : NULL, gscale, n, row_loss);
+  for (int64_t c = 0; done && pg && c < n; c++) pg[c * gs] = dg[c];
+  return done;
 }
 
 static void sweep_task(void *ctx, int64_t task) {
@@ -664,7 +701,7 @@ static void sweep_task(void *ctx, int64_t task) {
     } else if (r > first) {
       xent__rows_next(&it);
     }
-    if (!buf.p && (s->elementwise || !j->fast || !direct)) {
+    if (!buf.p && (s->elementwise || !(j->fast || j->fast64) || !direct)) {
       if (!take_buffers(s, room, &buf, &x, &t, &g, &l, &work, &wp, &upp)) {
         atomic_store(&j->failed, 1);
         break;
@@ -686,19 +723,9 @@ static void sweep_task(void *ctx, int64_t task) {
         store_zeros(it.ptr[T_LOSS], it.row_stride[T_LOSS], per_position, s->loss->dtype);
       continue;
     }
-    if (j->fast) {
+    if (j->fast || j->fast64) {
       double row_loss, gscale = wp[0] * j->scale * upp[0];
-      const float *px = (const float *)it.ptr[T_PRED];
-      float *pg = s->grad ? (float *)it.ptr[T_GRAD] : NULL;
-      int done;
-      if (direct) {
-        done = j->fast(px, label, pg, gscale, n, &row_loss, stream);
-      } else {
-        float *fx = (float *)work, *fg = fx + room; /* work has room for 2n floats */
-        for (int64_t c = 0; c < n; c++) fx[c] = px[c * it.row_stride[T_PRED]];
-        done = j->fast(fx, label, pg ? fg : NULL, gscale, n, &row_loss, NULL);
-        for (int64_t c = 0; done && pg && c < n; c++) pg[c * it.row_stride[T_GRAD]] = fg[c];
-      }
+      int done = fast_sparse_position(j, &it, label, gscale, direct, work, stream, &row_loss);
       if (done) {
         double lc = wp[0] * row_loss;
         xent_ref_sum_add(&sum, lc);
@@ -770,8 +797,8 @@ static int is_plain(const frame *f, const xent__rows *it) {
   int64_t n = f->classes;
   return !o->mask && !o->lengths && !o->sample_weights && !(o->upstream && !f->scalar_loss) &&
          s->target_kind == XENT__TARGET_SPARSE && !s->elementwise &&
-         xent__rows_adjacent(it, T_PRED, sizeof(float), n) &&
-         (!s->grad || xent__rows_adjacent(it, T_GRAD, sizeof(float), n)) &&
+         xent__rows_adjacent(it, T_PRED, xent_dtype_size(s->pred->dtype), n) &&
+         (!s->grad || xent__rows_adjacent(it, T_GRAD, xent_dtype_size(s->grad->dtype), n)) &&
          xent__rows_adjacent(it, T_TARGET, xent_dtype_size(s->target->dtype), 1) &&
          (!s->loss || f->scalar_loss ||
           xent__rows_adjacent(it, T_LOSS, xent_dtype_size(s->loss->dtype), 1));
@@ -855,6 +882,11 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
                    s->pred->dtype == XENT_F32 && (!s->grad || s->grad->dtype == XENT_F32)
                ? s->fast_sparse_f32
                : NULL;
+  j.fast64 = s->fast_sparse_f64 && !s->elementwise && s->target_kind == XENT__TARGET_SPARSE &&
+                     s->pred->dtype == XENT_F64 && (!s->grad || s->grad->dtype == XENT_F64) &&
+                     f->classes >= XENT_F64_FAST_MIN
+                 ? s->fast_sparse_f64
+                 : NULL;
   j.small = j.fast && f->classes <= XENT_SMALL_C ? s->fast_sparse_small_f32 : NULL;
   j.block = s->small_block;
   j.fast_rows = j.fast && !j.small && f->classes <= xent__sweep_block(f->classes)

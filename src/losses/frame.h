@@ -51,6 +51,10 @@ typedef struct {
   /* ... and its form for runs of contiguous rows of one sweep block each. */
   int64_t (*fast_sparse_rows_f32)(const float *x, const int64_t *labels, float *g, double scale,
                                   int64_t n, int64_t rows, double *loss);
+  /* Optional fast kernel for f64 predictions with sparse targets (kernels.h
+   * xent_f64_kernels' sparse_ce), used for rows of XENT_F64_FAST_MIN or more. */
+  int (*fast_sparse_f64)(const double *x, int64_t label, double *g, double scale, int64_t n,
+                         double *loss);
   /* Optional fast kernel for f32 predictions with dense f32 targets (kernels.h
    * dense_ce, with its tf_gradient argument). */
   int (*fast_dense_f32)(const float *x, const float *u, float *g, double scale, int64_t n,
