@@ -258,7 +258,8 @@ XENT_API uint16_t xent_f64_to_bf16(double value);
  *   logsumexp: within 1 ulp (f32) or 4 ulp (f64) of max(|logsumexp|, |m|).
  *   (The fast f32 kernels compute logsumexp from float exps, for rows of more
  *   than 16 entries; a row where that could miss the 1-ulp bound, which needs
- *   |logsumexp| and |m| both below 8, is computed by the reference instead.)
+ *   |logsumexp| and |m| both below 8, is computed in double instead, as are
+ *   f16 and bf16 rows: by the fast f64 kernel for rows of 8 or more.)
  *   When logsumexp is near 0 because m is near -log1p(s), the problem itself
  *   is ill-conditioned (the inputs' last bits decide the answer), so the bound
  *   is relative to |m| there.

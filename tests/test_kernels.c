@@ -854,3 +854,45 @@ void test_kernels_sparse_ce_f64_confident_and_strided(void) {
     for (int c = 0; c < C; c++) same &= memcmp(&g_rows[r][c], &g_m[c][r], sizeof(double)) == 0;
   XT_CHECK(same);
 }
+
+/* logsumexp of f64 rows at every tile length and row kind, within 4 ulp of
+ * max(|logsumexp|, |m|) against long double; and of f32 rows whose
+ * logsumexp is small (entries in [-2, 2]: the f32 kernel declines them and
+ * they are converted to double), within 1 ulp of it. */
+void test_kernels_logsumexp_f64_tiles(void) {
+  xt_rng rng = {95};
+  double worst64 = 0, worst32 = 0;
+  for (int li = 0; li < NLEN; li++) {
+    int64_t n = lengths[li];
+    double *x = malloc((size_t)n * sizeof *x);
+    float *xf = malloc((size_t)n * sizeof *xf);
+    long double *ref = malloc((size_t)n * sizeof *ref);
+    XT_CHECK(x && xf && ref);
+    for (int kind = 0; kind <= F64_ROW_KINDS; kind++) {
+      int f32 = kind == F64_ROW_KINDS;
+      if (f32)
+        for (int64_t i = 0; i < n; i++) x[i] = xf[i] = (float)xt_uniform(&rng, -2, 2);
+      else
+        fill_row_f64(&rng, x, n, kind);
+      ld_neg_log_softmax_f64(x, n, ref);
+      long double m = x[0];
+      for (int64_t i = 1; i < n; i++) m = x[i] > m ? x[i] : m;
+      long double want = m + ref[0] + ((long double)x[0] - m); /* lse = x_i - log_softmax_i */
+      long double big = fabsl(want) > fabsl(m) ? fabsl(want) : fabsl(m);
+      double out64;
+      float out32;
+      xent_tensor_t tx = f32 ? xent_tensor_2d(xf, XENT_F32, 1, n) : xent_tensor_2d(x, XENT_F64, 1, n);
+      xent_tensor_t to = f32 ? xent_tensor_1d(&out32, XENT_F32, 1) : xent_tensor_1d(&out64, XENT_F64, 1);
+      XT_OK(xent_logsumexp(&tx, -1, &to));
+      xent_dtype_t dt = f32 ? XENT_F32 : XENT_F64;
+      double e = (double)(fabsl((f32 ? (long double)out32 : (long double)out64) - want) / xt_ulp(big, dt));
+      double *worst = f32 ? &worst32 : &worst64;
+      if (!(e <= *worst)) *worst = e;
+    }
+    free(x), free(xf), free(ref);
+  }
+  printf("  kernels %s: logsumexp f64 max %.2f ulp (bound %d), f32 small max %.2f ulp (bound %d)\n",
+         xent_isa(), worst64, XT_BOUND_LOGSUMEXP_F64, worst32, XT_BOUND_LOGSUMEXP_F32);
+  XT_CHECK(worst64 <= XT_BOUND_LOGSUMEXP_F64);
+  XT_CHECK(worst32 <= XT_BOUND_LOGSUMEXP_F32);
+}

@@ -255,6 +255,9 @@ const xent_f32_kernels *xent__fast_f32(void);
 typedef struct xent_f64_kernels {
   int (*softmax)(const double *x, double *y, int64_t n);
   int (*log_softmax)(const double *x, double *y, int64_t n);
+  /* log(sum(exp(x))) of a row; also for f32, f16 and bf16 rows converted to
+   * double (their outputs then round it once) */
+  int (*logsumexp)(const double *x, int64_t n, double *lse);
   /* sparse softmax cross-entropy of a row (f32's sparse_ce without a
    * stream): the loss into *loss and, if g, scale * (softmax - onehot) */
   int (*sparse_ce)(const double *x, int64_t label, double *g, double scale, int64_t n,
@@ -267,6 +270,7 @@ typedef struct xent_f64_kernels {
 #define XENT__DECLARE_F64_KERNELS(prefix)                                  \
   int prefix##softmax_f64(const double *x, double *y, int64_t n);          \
   int prefix##log_softmax_f64(const double *x, double *y, int64_t n);      \
+  int prefix##logsumexp_f64(const double *x, int64_t n, double *lse);      \
   int prefix##sparse_ce_f64(const double *x, int64_t label, double *g, double scale, \
                             int64_t n, double *loss);
 XENT__DECLARE_F64_KERNELS(xent_avx512_)

@@ -323,13 +323,16 @@ xent_status_t xent_logsumexp_backward(const xent_tensor_t *x,
 }
 
 /* logsumexp, one value per row. f32 rows of more than XENT_SMALL_C into an
- * f32 output take the fast kernel, strided ones through an f32 copy (the
- * same bits, so layouts agree); other rows, and the rows it declines, the
- * reference kernel. */
+ * f32 output take the fast f32 kernel, strided ones through an f32 copy (the
+ * same bits, so layouts agree). Other rows of XENT_F64_FAST_MIN or more, and
+ * the rows the f32 kernel declines (their logsumexp is small, where float
+ * exps could miss the 1-ulp bound), are converted to double (exactly) for
+ * the fast f64 kernel; what is left, the reference kernel. */
 typedef struct {
   xent__rows rows;
   const xent_tensor_t *x, *out;
   int (*fast)(const float *x, int64_t n, double *lse);
+  int (*fast64)(const double *x, int64_t n, double *lse);
   int64_t rows_per_task;
   atomic_int failed; /* scratch allocation failed in a task */
 } lse_job;
@@ -365,7 +368,8 @@ static void lse_task(void *ctx, int64_t task) {
       }
     }
     xent__gather(s.p, it.ptr[0], it.row_stride[0], n, j->x->dtype);
-    xent__store(it.ptr[1], j->out->dtype, xent_ref_logsumexp_row(s.p, n));
+    if (!j->fast64 || !j->fast64(s.p, n, &v)) v = xent_ref_logsumexp_row(s.p, n);
+    xent__store(it.ptr[1], j->out->dtype, v);
   }
   xent__scratch_free(&s);
 }
@@ -394,6 +398,8 @@ xent_status_t xent_logsumexp(const xent_tensor_t *x, int axis,
                      job.rows.length > XENT_SMALL_C
                  ? k->logsumexp
                  : NULL;
+  const xent_f64_kernels *k64 = xent__fast_f64();
+  job.fast64 = k64 && job.rows.length >= XENT_F64_FAST_MIN ? k64->logsumexp : NULL;
   job.rows_per_task = xent__rows_per_task(job.rows.count, job.rows.length);
   atomic_init(&job.failed, 0);
   int64_t ntasks = (job.rows.count + job.rows_per_task - 1) / job.rows_per_task;
