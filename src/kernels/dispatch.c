@@ -36,13 +36,13 @@ static const xent_f32_kernels neon = {
 #endif
 #ifdef XENT_X86_KERNELS
 static const xent_f64_kernels avx512_f64 = {xent_avx512_softmax_f64, xent_avx512_log_softmax_f64,
-                                              xent_avx512_logsumexp_f64, xent_avx512_sparse_ce_f64};
+    xent_avx512_logsumexp_f64, xent_avx512_sparse_ce_f64};
 static const xent_f64_kernels avx2_f64 = {xent_avx2_softmax_f64, xent_avx2_log_softmax_f64,
-                                              xent_avx2_logsumexp_f64, xent_avx2_sparse_ce_f64};
+    xent_avx2_logsumexp_f64, xent_avx2_sparse_ce_f64};
 #endif
 #ifdef XENT_NEON_KERNELS
 static const xent_f64_kernels neon_f64 = {xent_neon_softmax_f64, xent_neon_log_softmax_f64,
-                                              xent_neon_logsumexp_f64, xent_neon_sparse_ce_f64};
+    xent_neon_logsumexp_f64, xent_neon_sparse_ce_f64};
 #endif
 
 enum { ISA_SCALAR = 1, ISA_AVX2 = 2, ISA_AVX512 = 3, ISA_NEON = 4 };

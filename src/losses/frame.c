@@ -602,20 +602,23 @@ static int64_t plain_run(const sweep_job *j, const plain_rows *pr, int64_t first
       if (label == ignore) break;
       labels[count++] = label;
     }
-    const float *x = (const float *)(pr->x + r * n * pr->elem_size);
-    float *g = pr->g ? (float *)(pr->g + r * n * pr->elem_size) : NULL;
+    const char *xr = pr->x + r * n * pr->elem_size;
+    char *gr = pr->g ? pr->g + r * n * pr->elem_size : NULL;
     if (j->fast64) {
-      const double *dx = (const double *)x;
-      double *dg = (double *)g;
-      while (done < count && j->fast64(dx + done * n, labels[done], dg ? dg + done * n : NULL,
+      const double *x = (const double *)xr;
+      double *g = (double *)gr;
+      while (done < count && j->fast64(x + done * n, labels[done], g ? g + done * n : NULL,
                                        j->scale, n, &losses[done]))
         done++;
-    } else if (j->fast_rows && !stream) {
-      done = j->fast_rows(x, labels, g, j->scale, n, count, losses);
     } else {
-      while (done < count && j->fast(x + done * n, labels[done], g ? g + done * n : NULL,
-                                     j->scale, n, &losses[done], stream))
-        done++;
+      const float *x = (const float *)xr;
+      float *g = (float *)gr;
+      if (j->fast_rows && !stream)
+        done = j->fast_rows(x, labels, g, j->scale, n, count, losses);
+      else
+        while (done < count && j->fast(x + done * n, labels[done], g ? g + done * n : NULL,
+                                       j->scale, n, &losses[done], stream))
+          done++;
     }
     for (int64_t i = 0; i < done; i++) {
       xent_ref_sum_add(sum, losses[i]);
@@ -878,13 +881,12 @@ static xent_status_t sweep(const frame *f, double scale, double *total) {
   j.stream = s->grad && xent__stream_wanted(j.rows.count, f->classes);
   j.rows_per_task = j.stream ? xent__stream_rows_per_task(j.rows.count)
                              : xent__rows_per_task(j.rows.count, f->classes);
-  j.fast = s->fast_sparse_f32 && !s->elementwise && s->target_kind == XENT__TARGET_SPARSE &&
-                   s->pred->dtype == XENT_F32 && (!s->grad || s->grad->dtype == XENT_F32)
-               ? s->fast_sparse_f32
-               : NULL;
-  j.fast64 = s->fast_sparse_f64 && !s->elementwise && s->target_kind == XENT__TARGET_SPARSE &&
-                     s->pred->dtype == XENT_F64 && (!s->grad || s->grad->dtype == XENT_F64) &&
-                     f->classes >= XENT_F64_FAST_MIN
+  /* the fused sparse kernels take predictions and gradient of one dtype */
+  int sparse = !s->elementwise && s->target_kind == XENT__TARGET_SPARSE;
+  xent_dtype_t dt = s->pred->dtype;
+  int one_dtype = !s->grad || s->grad->dtype == dt;
+  j.fast = sparse && one_dtype && dt == XENT_F32 ? s->fast_sparse_f32 : NULL;
+  j.fast64 = sparse && one_dtype && dt == XENT_F64 && f->classes >= XENT_F64_FAST_MIN
                  ? s->fast_sparse_f64
                  : NULL;
   j.small = j.fast && f->classes <= XENT_SMALL_C ? s->fast_sparse_small_f32 : NULL;

@@ -393,7 +393,8 @@ xent_status_t xent_logsumexp(const xent_tensor_t *x, int axis,
   const xent_f32_kernels *k = xent__fast_f32();
   job.x = x, job.out = out;
   /* Rows of at most XENT_SMALL_C mostly have a small logsumexp, where the
-   * kernel declines and the row would be computed twice: the reference. */
+   * f32 kernel declines and the row would be computed twice: they go
+   * straight to double. */
   job.fast = k && x->dtype == XENT_F32 && out->dtype == XENT_F32 &&
                      job.rows.length > XENT_SMALL_C
                  ? k->logsumexp
