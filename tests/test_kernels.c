@@ -896,3 +896,38 @@ void test_kernels_logsumexp_f64_tiles(void) {
   XT_CHECK(worst64 <= XT_BOUND_LOGSUMEXP_F64);
   XT_CHECK(worst32 <= XT_BOUND_LOGSUMEXP_F32);
 }
+
+/* Rows the fast f64 kernels decline follow xent.h's rules, at a length (9)
+ * that reaches them: a NaN row is NaN throughout; +inf at the label gives
+ * loss 0 and gradient 0, +inf elsewhere loss +inf and gradient p - u with
+ * p = 1 at the +inf; a row of -inf gives loss +inf and gradient -u; and
+ * logsumexp is NaN, +inf and -inf for those rows. */
+void test_kernels_f64_declined_rows_follow_the_rules(void) {
+  enum { R = 4, C = 9 };
+  double x[R][C], g[R][C], loss[R], lse[R];
+  for (int r = 0; r < R; r++)
+    for (int c = 0; c < C; c++) x[r][c] = c * 0.25;
+  x[0][3] = NAN;
+  x[1][2] = INFINITY;                           /* label 2 */
+  x[2][5] = INFINITY;                           /* label 0 */
+  for (int c = 0; c < C; c++) x[3][c] = -INFINITY; /* label 4 */
+  int64_t labels[R] = {1, 2, 0, 4};
+  xent_ce_options_t o = xent_ce_options_default();
+  o.reduction = XENT_REDUCTION_NONE;
+  xent_tensor_t tx = xent_tensor_2d(x, XENT_F64, R, C), tg = xent_tensor_2d(g, XENT_F64, R, C);
+  xent_tensor_t tl = xent_tensor_1d(labels, XENT_I64, R), tloss = xent_tensor_1d(loss, XENT_F64, R);
+  xent_tensor_t tlse = xent_tensor_1d(lse, XENT_F64, R);
+  XT_OK(xent_sparse_softmax_cross_entropy(&tx, &tl, &o, &tloss, &tg));
+  XT_OK(xent_logsumexp(&tx, -1, &tlse));
+  XT_CHECK(isnan(loss[0]) && isnan(lse[0]));
+  for (int c = 0; c < C; c++) XT_CHECK(isnan(g[0][c]));
+  XT_CHECK_SAME(loss[1], 0.0);
+  XT_CHECK_SAME(lse[1], INFINITY);
+  for (int c = 0; c < C; c++) XT_CHECK(g[1][c] == 0.0);
+  XT_CHECK_SAME(loss[2], INFINITY);
+  XT_CHECK_SAME(lse[2], INFINITY);
+  for (int c = 0; c < C; c++) XT_CHECK_SAME(g[2][c], c == 0 ? -1.0 : c == 5 ? 1.0 : 0.0);
+  XT_CHECK_SAME(loss[3], INFINITY);
+  XT_CHECK_SAME(lse[3], -INFINITY);
+  for (int c = 0; c < C; c++) XT_CHECK(g[3][c] == (c == 4 ? -1.0 : 0.0));
+}

@@ -189,6 +189,7 @@ XT(kernels_f64_confident_and_strided)
 XT(kernels_sparse_ce_f64_tiles)
 XT(kernels_sparse_ce_f64_confident_and_strided)
 XT(kernels_logsumexp_f64_tiles)
+XT(kernels_f64_declined_rows_follow_the_rules)
 /* the xent command-line tool, run as a process (test_cli.c) */
 XT(cli_usage_and_exit_codes)
 XT(cli_detects_outputs)
